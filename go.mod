@@ -1,0 +1,3 @@
+module github.com/starling-social/starling
+
+go 1.26

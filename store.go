@@ -1,0 +1,178 @@
+package starling
+
+import (
+	"context"
+	"time"
+)
+
+// Store is everything Starling keeps in its database. The sqlite and
+// postgres packages implement it, and storetest checks both against the
+// same suite, so the contracts written here are the ones tested.
+//
+// Every method takes a context first. Not-found is an *Error with code
+// ENOTFOUND; a unique conflict on an account field is Taken(field). Each
+// write method is one transaction: counters change together with the rows
+// they count, or not at all.
+type Store interface {
+	AccountStore
+	OAuthStore
+	StatusStore
+	FollowStore
+
+	// Ping checks that the database answers (readiness).
+	Ping(ctx context.Context) error
+	// Close releases the connections.
+	Close() error
+}
+
+// AccountStore keeps accounts.
+type AccountStore interface {
+	// CreateAccount inserts a (its ID is set by the caller). Usernames and
+	// e-mail addresses are unique regardless of case: Taken("username") or
+	// Taken("email") otherwise. Counts start at zero whatever a holds.
+	CreateAccount(ctx context.Context, a *Account) error
+	// UpdateAccount saves every field of a except ID, Username, CreatedAt
+	// and the counts, and sets UpdatedAt.
+	UpdateAccount(ctx context.Context, a *Account) error
+	AccountByID(ctx context.Context, id int64) (*Account, error)
+	// AccountByUsername matches regardless of case.
+	AccountByUsername(ctx context.Context, username string) (*Account, error)
+	// AccountByEmail matches regardless of case.
+	AccountByEmail(ctx context.Context, email string) (*Account, error)
+	// AccountsByIDs returns the accounts that exist, in any order.
+	AccountsByIDs(ctx context.Context, ids []int64) ([]*Account, error)
+	// AccountsByUsernames returns the accounts that exist, in any order,
+	// matching regardless of case.
+	AccountsByUsernames(ctx context.Context, usernames []string) ([]*Account, error)
+	// SearchAccounts finds approved accounts whose username or display name
+	// starts with query (regardless of case), exact username matches first,
+	// then by followers count.
+	SearchAccounts(ctx context.Context, query string, limit, offset int) ([]*Account, error)
+	// CountAccounts counts approved accounts (for instance statistics).
+	CountAccounts(ctx context.Context) (int64, error)
+}
+
+// OAuthStore keeps OAuth apps, tokens and authorization codes.
+type OAuthStore interface {
+	CreateApp(ctx context.Context, app *App) error
+	AppByID(ctx context.Context, id int64) (*App, error)
+	AppByClientID(ctx context.Context, clientID string) (*App, error)
+
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByAccessHash finds a live token by the hash of its access token.
+	TokenByAccessHash(ctx context.Context, hash string) (*Token, error)
+	// TokenByRefreshHash finds a live token by the hash of its refresh token.
+	TokenByRefreshHash(ctx context.Context, hash string) (*Token, error)
+	// RevokeToken deletes the token; revoking a missing token is not an error.
+	RevokeToken(ctx context.Context, id int64) error
+
+	CreateAuthCode(ctx context.Context, c *AuthCode) error
+	// TakeAuthCode returns the code with that hash and deletes it, so a code
+	// works once; ENOTFOUND when missing or already taken. Expiry is the
+	// caller's to check.
+	TakeAuthCode(ctx context.Context, hash string) (*AuthCode, error)
+}
+
+// StatusStore keeps statuses and reads the timelines built from them.
+//
+// Timeline queries return statuses newest first, selected by Page, and
+// apply the visibility rules of package policy in SQL: the storetest suite
+// checks that each query agrees with policy.CanView.
+type StatusStore interface {
+	// CreateStatus inserts s (its ID, CreatedAt, Content, Mentions and Tags
+	// are set by the caller) with its mentions and tags, adds one to the
+	// author's StatusesCount and sets LastStatusAt, and adds one to the
+	// RepliesCount of the status it replies to, all in one transaction.
+	//
+	// When idempotencyKey is not empty and the author already posted with
+	// the same key in the last hour, nothing is written and the status
+	// posted then is returned instead.
+	CreateStatus(ctx context.Context, s *Status, idempotencyKey string) (*Status, error)
+	StatusByID(ctx context.Context, id int64) (*Status, error)
+	// StatusesByIDs returns the statuses that exist, in any order.
+	StatusesByIDs(ctx context.Context, ids []int64) ([]*Status, error)
+	// DeleteStatus deletes the status and reverses the counts it added.
+	// Replies to it stay, with InReplyToID still naming it.
+	DeleteStatus(ctx context.Context, id int64) error
+
+	// HomeTimeline is the viewer's own statuses and those of the accounts
+	// the viewer follows that the viewer may see (policy.CanView), except
+	// replies to accounts the viewer does not follow (policy.InHome).
+	HomeTimeline(ctx context.Context, viewerID int64, p Page) ([]*Status, error)
+	// PublicTimeline is every public status that is not a reply to
+	// another account, optionally only local ones (all are local until
+	// federation exists).
+	PublicTimeline(ctx context.Context, q PublicTimelineQuery, p Page) ([]*Status, error)
+	// AccountStatuses is one account's statuses that the viewer may see
+	// (viewerID 0 is an anonymous viewer).
+	AccountStatuses(ctx context.Context, q AccountStatusesQuery, p Page) ([]*Status, error)
+	// Ancestors returns the chain of statuses s replies to, oldest first,
+	// at most limit of them, skipping none but stopping at a deleted one.
+	Ancestors(ctx context.Context, id int64, limit int) ([]*Status, error)
+	// Descendants returns the replies to s and their replies, depth first
+	// in posting order, at most limit of them.
+	Descendants(ctx context.Context, id int64, limit int) ([]*Status, error)
+}
+
+// PublicTimelineQuery narrows the public timeline.
+type PublicTimelineQuery struct {
+	LocalOnly bool
+}
+
+// AccountStatusesQuery selects an account's statuses.
+type AccountStatusesQuery struct {
+	AccountID      int64
+	ViewerID       int64 // 0 when anonymous
+	ExcludeReplies bool  // replies to others are left out; self-replies (threads) stay
+	OnlyMedia      bool  // statuses with media attachments only (none exist yet)
+}
+
+// FollowStore keeps follows and follow requests.
+type FollowStore interface {
+	// Follow makes followerID follow followeeID and deletes any request
+	// between them; following twice is not an error and counts once.
+	Follow(ctx context.Context, followerID, followeeID int64) error
+	// Unfollow removes the follow and any pending request; unfollowing
+	// when not following is not an error.
+	Unfollow(ctx context.Context, followerID, followeeID int64) error
+	// CreateFollowRequest records a request to follow a locked account;
+	// asking twice is not an error.
+	CreateFollowRequest(ctx context.Context, followerID, followeeID int64) error
+	// AuthorizeFollowRequest turns the request into a follow in one
+	// transaction; ENOTFOUND when there is no such request.
+	AuthorizeFollowRequest(ctx context.Context, followerID, followeeID int64) error
+	// RejectFollowRequest deletes the request; ENOTFOUND when there is none.
+	RejectFollowRequest(ctx context.Context, followerID, followeeID int64) error
+	// FollowRequests lists who asked to follow accountID, newest first.
+	FollowRequests(ctx context.Context, accountID int64, p Page) ([]Edge, error)
+	// Followers lists who follows accountID, most recent follow first.
+	Followers(ctx context.Context, accountID int64, p Page) ([]Edge, error)
+	// Following lists whom accountID follows, most recent follow first.
+	Following(ctx context.Context, accountID int64, p Page) ([]Edge, error)
+	// Relationships returns, for each id in order, how viewerID relates
+	// to it. Ids of missing accounts get an all-false Relationship.
+	Relationships(ctx context.Context, viewerID int64, ids []int64) ([]Relationship, error)
+}
+
+// HomeTimeline produces home timelines. The first engine reads the Store;
+// the timeline engine of a later issue (fan-out and merge on read) replaces
+// it behind this interface.
+type HomeTimeline interface {
+	Home(ctx context.Context, viewerID int64, p Page) ([]*Status, error)
+}
+
+// RateLimiter counts requests per key in fixed windows. The in-process
+// implementation is in package inmem; a networked one can share counts
+// between instances.
+type RateLimiter interface {
+	// Take counts one request against key, allowing limit per window.
+	Take(ctx context.Context, key string, limit int, window time.Duration) (RateLimit, error)
+}
+
+// RateLimit is the state of one key after a Take.
+type RateLimit struct {
+	Allowed   bool
+	Limit     int
+	Remaining int
+	Reset     time.Time
+}
