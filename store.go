@@ -21,6 +21,8 @@ type Store interface {
 
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
+	// PoolStats reports the connection pool, for metrics.
+	PoolStats() PoolStats
 	// Close releases the connections.
 	Close() error
 }
@@ -175,4 +177,14 @@ type RateLimit struct {
 	Limit     int
 	Remaining int
 	Reset     time.Time
+}
+
+// PoolStats describes a database connection pool at one moment.
+type PoolStats struct {
+	MaxOpen      int
+	Open         int
+	InUse        int
+	Idle         int
+	WaitCount    int64
+	WaitDuration time.Duration
 }
