@@ -1,0 +1,3 @@
+package mastodon
+
+func (s *Server) accountRoutes() {}
