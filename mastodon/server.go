@@ -89,9 +89,14 @@ func (s *Server) routes() {
 	s.followRoutes()
 	s.timelineRoutes()
 	s.instanceRoutes()
-	s.mux.Handle("/api/", s.wrap(func(w http.ResponseWriter, r *http.Request) error {
+	// Unknown API paths answer JSON, not the web app's HTML. The prefixes
+	// name the version so that they cannot overlap the web's
+	// /{username}/status/{id} pattern.
+	notFound := s.wrap(func(w http.ResponseWriter, r *http.Request) error {
 		return starling.Errorf(starling.ENOTFOUND, "Record not found")
-	}))
+	})
+	s.mux.Handle("/api/v1/", notFound)
+	s.mux.Handle("/api/v2/", notFound)
 }
 
 // absURL returns the absolute URL of path on this instance.
