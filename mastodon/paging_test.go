@@ -1,0 +1,101 @@
+package mastodon
+
+import (
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"github.com/starling-social/starling"
+)
+
+func TestParsePage(t *testing.T) {
+	tests := []struct {
+		query string
+		want  starling.Page
+		code  string
+	}{
+		{"", starling.Page{Limit: 20}, ""},
+		{"limit=1", starling.Page{Limit: 1}, ""},
+		{"limit=0", starling.Page{Limit: 1}, ""},
+		{"limit=-5", starling.Page{Limit: 1}, ""},
+		{"limit=40", starling.Page{Limit: 40}, ""},
+		{"limit=1000", starling.Page{Limit: 40}, ""},
+		{"limit=ten", starling.Page{}, starling.EBADREQUEST},
+		{"max_id=10&since_id=3&min_id=4", starling.Page{Limit: 20, MaxID: 10, SinceID: 3, MinID: 4}, ""},
+		{"max_id=", starling.Page{Limit: 20}, ""},
+		{"max_id=abc", starling.Page{}, starling.EBADREQUEST},
+		{"min_id=-1", starling.Page{}, starling.EBADREQUEST},
+	}
+	for _, tt := range tests {
+		p, err := parseParams(httptest.NewRecorder(), newRequest(t, "GET", "/x?"+tt.query, "", ""), 1024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := parsePage(p, starling.MaxPageLimit)
+		if code := starling.ErrorCode(err); code != tt.code {
+			t.Errorf("%q: code %q, want %q", tt.query, code, tt.code)
+			continue
+		}
+		if tt.code == "" && got != tt.want {
+			t.Errorf("%q: %+v, want %+v", tt.query, got, tt.want)
+		}
+	}
+}
+
+func TestSetLink(t *testing.T) {
+	base, _ := url.Parse("https://starling.test")
+	s := &Server{cfg: Config{PublicURL: base}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	tests := []struct {
+		name   string
+		target string
+		n      int
+		want   string
+	}{
+		{"empty page has no header", "/api/v1/timelines/home", 0, ""},
+		{"keeps other parameters, drops old cursors", "/api/v1/timelines/home?limit=2&max_id=99&local=true", 2,
+			`<https://starling.test/api/v1/timelines/home?limit=2&local=true&max_id=10>; rel="next", ` +
+				`<https://starling.test/api/v1/timelines/home?limit=2&local=true&min_id=20>; rel="prev"`},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.setLink(rec, httptest.NewRequest("GET", tt.target, nil), 20, 10, tt.n)
+		if got := rec.Header().Get("Link"); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestWriteErrorMapsCodes(t *testing.T) {
+	s := &Server{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	var v starling.ValidationError
+	v.Add("username", starling.ErrTaken, "is already taken")
+	tests := []struct {
+		err    error
+		status int
+		body   string
+	}{
+		{starling.Errorf(starling.ENOTFOUND, "Record not found"), 404, `{"error":"Record not found"}`},
+		{starling.Errorf(starling.EBADREQUEST, "bad"), 400, `{"error":"bad"}`},
+		{starling.Errorf(starling.ETOOLARGE, "big"), 413, `{"error":"big"}`},
+		{starling.Errorf(starling.ERATELIMITED, "slow down"), 429, `{"error":"slow down"}`},
+		{io.ErrUnexpectedEOF, 500, `{"error":"Internal server error"}`},
+		{starling.Internal(io.EOF, "secret detail"), 500, `{"error":"Internal server error"}`},
+		{v.Err(), 422, `{"details":{"username":[{"error":"ERR_TAKEN","description":"is already taken"}]},"error":"Validation failed: username is already taken"}`},
+		{&OAuthError{Status: 400, Code: "invalid_grant", Description: "expired"}, 400, `{"error":"invalid_grant","error_description":"expired"}`},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		s.writeError(rec, httptest.NewRequest("GET", "/", nil), tt.err)
+		if rec.Code != tt.status {
+			t.Errorf("%v: status %d, want %d", tt.err, rec.Code, tt.status)
+		}
+		if got := rec.Body.String(); got != tt.body+"\n" {
+			t.Errorf("%v: body %s, want %s", tt.err, got, tt.body)
+		}
+		if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
+			t.Errorf("content type %q", ct)
+		}
+	}
+}
