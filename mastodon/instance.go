@@ -1,3 +1,284 @@
 package mastodon
 
-func (s *Server) instanceRoutes() {}
+import (
+	"context"
+	"net/http"
+
+	"github.com/starling-social/starling"
+)
+
+// Instance metadata. Clients gate features on a Mastodon version, so the
+// version string names the Mastodon API level Starling follows first.
+const (
+	mastodonAPIVersion  = "4.3.0"
+	instanceTitle       = "Starling"
+	instanceDescription = "A microblogging service that speaks the Mastodon client API."
+	sourceURL           = "https://github.com/starling-social/starling"
+
+	// The limits a status is checked against, as clients show them.
+	maxCharacters            = 280
+	maxMediaAttachments      = 4
+	charactersReservedPerURL = 23
+)
+
+// extendedDescription is the longer "about" text, in HTML.
+const extendedDescription = `<p>Starling is a small, fast microblogging service. ` +
+	`Posts are up to 280 characters, counted the way Twitter counts them, ` +
+	`and every Mastodon app can be used to read and write them.</p>`
+
+// extendedDescriptionUpdated is when extendedDescription was last changed.
+const extendedDescriptionUpdated = "2026-11-25T00:00:00.000Z"
+
+// Rule is one of the instance's published rules.
+type Rule struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Hint string `json:"hint"`
+}
+
+// rules are the instance rules shown at sign-up and on the about page.
+var rules = []Rule{
+	{ID: "1", Text: "Be respectful.", Hint: "No harassment, hate speech or personal attacks."},
+	{ID: "2", Text: "No spam.", Hint: "No unsolicited advertising, and no automated posting that floods timelines."},
+	{ID: "3", Text: "Nothing illegal.", Hint: "Do not post content that is illegal where this server is run."},
+	{ID: "4", Text: "Mark sensitive content.", Hint: "Put graphic or upsetting posts behind a content warning."},
+	{ID: "5", Text: "Respect privacy.", Hint: "Do not share other people's personal information without their consent."},
+}
+
+// instanceRoutes registers the instance's self-description, discovery
+// documents, and the endpoints of features that do not exist yet: those
+// answer empty results so clients that call them on start-up keep working.
+func (s *Server) instanceRoutes() {
+	s.handle("GET /api/v1/instance", anyone, "", s.instanceV1)
+	s.handle("GET /api/v2/instance", anyone, "", s.instanceV2)
+	s.handle("GET /api/v1/instance/rules", anyone, "", func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, rules)
+	})
+	s.handle("GET /api/v1/instance/extended_description", anyone, "", func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, map[string]string{"content": extendedDescription, "updated_at": extendedDescriptionUpdated})
+	})
+	s.handle("GET /api/v1/instance/languages", anyone, "", func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, []map[string]string{{"code": "en", "name": "English"}})
+	})
+	s.handle("GET /api/v1/instance/translation_languages", anyone, "", emptyObject)
+	// Starling does not federate yet: it knows no peers, and weekly
+	// activity is not recorded.
+	s.handle("GET /api/v1/instance/peers", anyone, "", emptyList)
+	s.handle("GET /api/v1/instance/activity", anyone, "", emptyList)
+
+	s.handle("GET /.well-known/nodeinfo", anyone, "", func(w http.ResponseWriter, r *http.Request) error {
+		return ok(w, map[string]any{"links": []map[string]string{{
+			"rel":  "http://nodeinfo.diaspora.software/ns/schema/2.0",
+			"href": s.absURL("/nodeinfo/2.0"),
+		}}})
+	})
+	s.handle("GET /nodeinfo/2.0", anyone, "", s.nodeInfo)
+
+	for _, p := range []string{"/api/v1/custom_emojis", "/api/v1/trends", "/api/v1/trends/tags",
+		"/api/v1/trends/statuses", "/api/v1/trends/links"} {
+		s.handle("GET "+p, anyone, "", emptyList)
+	}
+	for _, e := range []struct{ path, scope string }{
+		{"/api/v1/announcements", "read"},
+		{"/api/v1/filters", "read:filters"},
+		{"/api/v2/filters", "read:filters"},
+		{"/api/v1/suggestions", "read"},
+		{"/api/v2/suggestions", "read"},
+		{"/api/v1/lists", "read:lists"},
+		{"/api/v1/notifications", "read:notifications"},
+		{"/api/v1/conversations", "read:statuses"},
+		{"/api/v1/bookmarks", "read:bookmarks"},
+		{"/api/v1/favourites", "read:favourites"},
+		{"/api/v1/blocks", "read:blocks"},
+		{"/api/v1/mutes", "read:mutes"},
+		{"/api/v1/domain_blocks", "read:blocks"},
+		{"/api/v1/followed_tags", "read:follows"},
+		{"/api/v1/endorsements", "read:accounts"},
+		{"/api/v1/scheduled_statuses", "read:statuses"},
+	} {
+		s.handle("GET "+e.path, userOnly, e.scope, emptyList)
+	}
+	s.handle("GET /api/v1/markers", userOnly, "read:statuses", emptyObject)
+	s.handle("GET /api/v1/preferences", userOnly, "read:accounts", s.preferences)
+	s.handle("GET /api/v2/search", anyone, "", s.search)
+}
+
+func emptyList(w http.ResponseWriter, r *http.Request) error { return ok(w, []any{}) }
+
+func emptyObject(w http.ResponseWriter, r *http.Request) error { return ok(w, map[string]any{}) }
+
+// streamingURL is the WebSocket base clients connect to: the public URL's
+// host with ws or wss, and no path.
+func (s *Server) streamingURL() string {
+	scheme := "ws"
+	if s.cfg.PublicURL.Scheme == "https" {
+		scheme = "wss"
+	}
+	return scheme + "://" + s.cfg.PublicURL.Host
+}
+
+func (s *Server) versionString() string {
+	return mastodonAPIVersion + " (compatible; Starling " + s.cfg.Version + ")"
+}
+
+// registrationsOpen reports whether sign-ups are accepted at all, and
+// whether they wait for a moderator.
+func (s *Server) registrationsOpen() (enabled, approval bool) {
+	return s.cfg.Registrations != RegistrationsClosed, s.cfg.Registrations == RegistrationsApproval
+}
+
+func statusesConfig() map[string]int {
+	return map[string]int{
+		"max_characters":              maxCharacters,
+		"max_media_attachments":       maxMediaAttachments,
+		"characters_reserved_per_url": charactersReservedPerURL,
+	}
+}
+
+func mediaConfig() map[string]any {
+	return map[string]any{
+		"supported_mime_types":   []string{"image/jpeg", "image/png", "image/gif", "image/webp"},
+		"image_size_limit":       16 << 20,
+		"image_matrix_limit":     33177600, // 7680×4320
+		"video_size_limit":       99 << 20,
+		"video_frame_rate_limit": 120,
+		"video_matrix_limit":     8294400, // 3840×2160
+		"description_limit":      1500,
+	}
+}
+
+func pollsConfig() map[string]int {
+	return map[string]int{
+		"max_options":               4,
+		"max_characters_per_option": 50,
+		"min_expiration":            300,
+		"max_expiration":            2629746,
+	}
+}
+
+// userCount is the number of approved accounts.
+func (s *Server) userCount(ctx context.Context) (int64, error) {
+	n, err := s.svc.Store.CountAccounts(ctx)
+	if err != nil {
+		return 0, starling.Internal(err, "count accounts")
+	}
+	return n, nil
+}
+
+func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.userCount(r.Context())
+	if err != nil {
+		return err
+	}
+	enabled, approval := s.registrationsOpen()
+	return ok(w, map[string]any{
+		"uri":               s.cfg.PublicURL.Host,
+		"title":             instanceTitle,
+		"short_description": instanceDescription,
+		"description":       instanceDescription,
+		"email":             "",
+		"version":           s.versionString(),
+		"urls":              map[string]string{"streaming_api": s.streamingURL()},
+		// Statuses and other domains are not counted yet.
+		"stats":             map[string]int64{"user_count": users, "status_count": 0, "domain_count": 0},
+		"thumbnail":         s.absURL(DefaultHeaderPath),
+		"languages":         []string{"en"},
+		"registrations":     enabled,
+		"approval_required": approval,
+		"invites_enabled":   false,
+		"configuration": map[string]any{
+			"accounts":          map[string]int{"max_featured_tags": 0},
+			"statuses":          statusesConfig(),
+			"media_attachments": mediaConfig(),
+			"polls":             pollsConfig(),
+		},
+		"contact_account": nil,
+		"rules":           rules,
+	})
+}
+
+func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.userCount(r.Context())
+	if err != nil {
+		return err
+	}
+	enabled, approval := s.registrationsOpen()
+	return ok(w, map[string]any{
+		"domain":      s.cfg.PublicURL.Host,
+		"title":       instanceTitle,
+		"version":     s.versionString(),
+		"source_url":  sourceURL,
+		"description": instanceDescription,
+		// Activity is not tracked, so every approved account counts as
+		// active: an upper bound rather than a guess.
+		"usage":     map[string]any{"users": map[string]int64{"active_month": users}},
+		"thumbnail": map[string]any{"url": s.absURL(DefaultHeaderPath), "blurhash": nil, "versions": map[string]any{}},
+		"icon":      []any{},
+		"languages": []string{"en"},
+		"configuration": map[string]any{
+			"urls": map[string]any{"streaming": s.streamingURL(), "status": nil, "about": nil,
+				"privacy_policy": nil, "terms_of_service": nil},
+			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": 0},
+			"statuses":          statusesConfig(),
+			"media_attachments": mediaConfig(),
+			"polls":             pollsConfig(),
+			"translation":       map[string]bool{"enabled": false},
+		},
+		"registrations": map[string]any{"enabled": enabled, "approval_required": approval, "message": nil},
+		"api_versions":  map[string]int{"mastodon": 2},
+		"contact":       map[string]any{"email": "", "account": nil},
+		"rules":         rules,
+	})
+}
+
+// nodeInfo is the NodeInfo 2.0 document. Client libraries that detect the
+// server's kind read metadata.upstream to learn that it speaks Mastodon's API.
+func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
+	users, err := s.userCount(r.Context())
+	if err != nil {
+		return err
+	}
+	enabled, _ := s.registrationsOpen()
+	return ok(w, map[string]any{
+		"version":  "2.0",
+		"software": map[string]string{"name": "starling", "version": s.cfg.Version},
+		// No federation protocol is spoken yet.
+		"protocols": []string{},
+		"services":  map[string][]string{"inbound": {}, "outbound": {}},
+		"usage": map[string]any{
+			"users":      map[string]int64{"total": users, "activeMonth": users, "activeHalfyear": users},
+			"localPosts": 0,
+		},
+		"openRegistrations": enabled,
+		"metadata": map[string]any{
+			"nodeName": instanceTitle,
+			"upstream": map[string]string{"name": "mastodon", "version": mastodonAPIVersion},
+		},
+	})
+}
+
+// preferences are the account's posting defaults in Mastodon's
+// colon-separated keys; the reading preferences are Mastodon's defaults.
+func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
+	a := viewerOf(r)
+	visibility := a.DefaultVisibility
+	if visibility == "" {
+		visibility = starling.VisibilityPublic
+	}
+	var language *string
+	if a.DefaultLanguage != "" {
+		language = &a.DefaultLanguage
+	}
+	return ok(w, map[string]any{
+		"posting:default:visibility": visibility,
+		"posting:default:sensitive":  a.DefaultSensitive,
+		"posting:default:language":   language,
+		"reading:expand:media":       "default",
+		"reading:expand:spoilers":    false,
+	})
+}
+
+// search answers the v2 search with no results: nothing is indexed yet.
+func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
+	return ok(w, map[string]any{"accounts": []any{}, "statuses": []any{}, "hashtags": []any{}})
+}
