@@ -1,0 +1,310 @@
+// Package sqlite implements starling.Store on an SQLite database file, for
+// single-node installations that want no database server. It uses the pure
+// Go driver modernc.org/sqlite, so the binary needs no C toolchain.
+//
+// SQLite allows one writer at a time. Rather than letting concurrent
+// writers collide on the file lock and retry, DB sends every write through
+// a pool of exactly one connection, whose transactions begin IMMEDIATE (they
+// take the write lock up front, so a transaction that reads and then writes
+// can never fail halfway with SQLITE_BUSY). Reads go through a separate pool
+// of several connections, which WAL mode lets run alongside the writer.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/starling-social/starling"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is an SQLite-backed starling.Store.
+type DB struct {
+	w *sql.DB // the single writer
+	r *sql.DB // readers
+}
+
+var _ starling.Store = (*DB)(nil)
+
+// pragmas are applied by the driver to every new connection of both pools.
+//
+// synchronous=NORMAL is safe against a crash of the process (kill -9
+// included) in WAL mode: a commit is complete once its frames are written
+// to the WAL file, which is in the operating system's page cache and
+// survives the process. Only a power loss or kernel crash can lose the last
+// few commits, and even then the database stays consistent, because WAL
+// frames are only synced, and checkpointed, as a whole. FULL would fsync on
+// every commit for that last bit of durability, at a large cost in write
+// throughput.
+var pragmas = []string{
+	"busy_timeout(5000)", // the readers wait out checkpoints; the writer, other processes
+	"journal_mode(WAL)",  // readers do not block the writer, nor it them
+	"foreign_keys(ON)",   // off by default in SQLite, per connection
+	"synchronous(NORMAL)",
+	"cache_size(-16000)", // 16 MB of page cache per connection, not the 2 MB default
+	"temp_store(MEMORY)", // sorts and temporary b-trees of timeline queries stay off disk
+}
+
+// Open opens (creating when missing) the database file at path. It does not
+// change the schema: call Migrate.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{"_pragma": pragmas}
+	q.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	// The writer connects first so that the switch to WAL, which needs an
+	// exclusive lock once per file, does not race with the readers.
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+
+	// query_only makes a write sent to the wrong pool fail loudly instead
+	// of competing with the writer for the lock.
+	q = url.Values{"_pragma": append(pragmas[:len(pragmas):len(pragmas)], "query_only(1)")}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	if err := r.PingContext(ctx); err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	return &DB{w: w, r: r}, nil
+}
+
+// Migrate applies the embedded migrations that the database has not seen,
+// in order, each in its own transaction. Running it again does nothing;
+// several processes running it at once take turns on the write lock.
+func (db *DB) Migrate(ctx context.Context) error {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	sort.Strings(names)
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	) STRICT`); err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	for _, name := range names {
+		version, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("sqlite: migrate: %w", err)
+		}
+		err = db.write(ctx, func(tx *sql.Tx) error {
+			var done bool
+			err := tx.QueryRowContext(ctx,
+				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done)
+			if err != nil || done {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
+				version, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// migrationVersion reads the number that starts a migration's file name.
+func migrationVersion(name string) (int, error) {
+	base := strings.TrimPrefix(name, "migrations/")
+	digits, _, _ := strings.Cut(base, "_")
+	v, err := strconv.Atoi(digits)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: migration %s: name does not start with a version number", name)
+	}
+	return v, nil
+}
+
+// Ping checks that both pools answer.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return starling.Internal(err, "ping")
+	}
+	if err := db.r.PingContext(ctx); err != nil {
+		return starling.Internal(err, "ping")
+	}
+	return nil
+}
+
+// PoolStats sums the reader and writer pools.
+func (db *DB) PoolStats() starling.PoolStats {
+	r, w := db.r.Stats(), db.w.Stats()
+	return starling.PoolStats{
+		MaxOpen:      r.MaxOpenConnections + w.MaxOpenConnections,
+		Open:         r.OpenConnections + w.OpenConnections,
+		InUse:        r.InUse + w.InUse,
+		Idle:         r.Idle + w.Idle,
+		WaitCount:    r.WaitCount + w.WaitCount,
+		WaitDuration: r.WaitDuration + w.WaitDuration,
+	}
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// write runs fn in a write transaction (BEGIN IMMEDIATE, through _txlock),
+// committing when it returns nil.
+func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// dbError turns a driver error into the domain's: a broken unique
+// constraint on an account field becomes Taken, anything else unexpected
+// becomes EINTERNAL. Errors that already are *starling.Error pass through.
+func dbError(err error, op string) error {
+	var se *starling.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE {
+		// The message names the columns: "UNIQUE constraint failed:
+		// accounts.username_lower".
+		switch msg := e.Error(); {
+		case strings.Contains(msg, "accounts.username_lower"):
+			return starling.Taken("username")
+		case strings.Contains(msg, "accounts.email_lower"):
+			return starling.Taken("email")
+		}
+	}
+	return starling.Internal(err, op)
+}
+
+func notFound() error {
+	return starling.Errorf(starling.ENOTFOUND, "Record not found")
+}
+
+// Times are stored as Unix milliseconds.
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// nullMS stores the zero time as NULL.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return fromMS(v.Int64)
+}
+
+// normTime is what a time becomes after a round trip through the
+// database: UTC, to the millisecond. Write methods store it back into the
+// caller's struct so that it equals what later reads return.
+func normTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return t.UTC().Truncate(time.Millisecond)
+}
+
+// now is the current time as the database will store it.
+func now() time.Time { return normTime(time.Now()) }
+
+// nullID stores the id 0 ("none") as NULL, for foreign keys.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
+
+// jsonIDs encodes ids as a JSON array, which queries expand with json_each:
+// one parameter whatever the number of ids, so one cached statement.
+func jsonIDs(ids []int64) string {
+	b := make([]byte, 0, 2+len(ids)*20)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
+// pageQuery appends to where (a condition on key, which is the column the
+// list is ordered by) the bounds of p, and returns the ORDER BY and LIMIT
+// clause. With MinID the query reads upwards from the cursor, so the rows
+// come oldest first and the caller must reverse them (reversed is true).
+func pageQuery(where, key string, p starling.Page, args []any) (string, []any, bool) {
+	if p.MaxID > 0 {
+		args = append(args, p.MaxID)
+		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
+	}
+	if p.SinceID > 0 {
+		args = append(args, p.SinceID)
+		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
+	}
+	order := "DESC"
+	if p.MinID > 0 {
+		args = append(args, p.MinID)
+		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
+		order = "ASC"
+	}
+	args = append(args, p.Limit)
+	return fmt.Sprintf("%s ORDER BY %s %s LIMIT $%d", where, key, order, len(args)), args, order == "ASC"
+}
+
+func reverse[T any](s []T) {
+	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
+		s[i], s[j] = s[j], s[i]
+	}
+}

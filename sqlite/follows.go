@@ -1,0 +1,207 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/starling-social/starling"
+)
+
+// Follow inserts the follow unless it exists, and moves the counters only
+// when it inserted one.
+func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID); err != nil {
+			return err
+		}
+		return follow(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "follow")
+	}
+	return nil
+}
+
+func follow(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, ms(now()))
+	if err != nil {
+		return err
+	}
+	return addFollowCounts(ctx, tx, res, followerID, followeeID, 1)
+}
+
+// addFollowCounts adds delta to both sides' counters when res changed a
+// follow row.
+func addFollowCounts(ctx context.Context, tx *sql.Tx, res sql.Result, followerID, followeeID, delta int64) error {
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE accounts SET following_count = max(following_count + $2, 0) WHERE id = $1`,
+		followerID, delta); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE accounts SET followers_count = max(followers_count + $2, 0) WHERE id = $1`,
+		followeeID, delta)
+	return err
+}
+
+func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID)
+		if err != nil {
+			return err
+		}
+		return addFollowCounts(ctx, tx, res, followerID, followeeID, -1)
+	})
+	if err != nil {
+		return dbError(err, "unfollow")
+	}
+	return nil
+}
+
+func (db *DB) CreateFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	_, err := db.w.ExecContext(ctx, `INSERT INTO follow_requests (follower_id, followee_id, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, ms(now()))
+	if err != nil {
+		return dbError(err, "create follow request")
+	}
+	return nil
+}
+
+func (db *DB) AuthorizeFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		if err := deleteRequest(ctx, tx, followerID, followeeID); err != nil {
+			return err
+		}
+		return follow(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "authorize follow request")
+	}
+	return nil
+}
+
+func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		return deleteRequest(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "reject follow request")
+	}
+	return nil
+}
+
+// deleteRequest deletes the request, ENOTFOUND when there was none.
+func deleteRequest(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+		followerID, followeeID)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return notFound()
+	}
+	return nil
+}
+
+func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "follow requests", `follow_requests e JOIN accounts a ON a.id = e.follower_id`,
+		`e.followee_id = $1`, accountID, p)
+}
+
+func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "followers", `follows e JOIN accounts a ON a.id = e.follower_id`,
+		`e.followee_id = $1`, accountID, p)
+}
+
+func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "following", `follows e JOIN accounts a ON a.id = e.followee_id`,
+		`e.follower_id = $1`, accountID, p)
+}
+
+// edges pages through from (which names the edge table e and joins the
+// listed account as a) by the edge id.
+func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	where, args, reversed := pageQuery(where, "e.id", p, []any{accountID})
+	rows, err := db.r.QueryContext(ctx, `SELECT e.id, `+accountCols+` FROM `+from+` WHERE `+where, args...)
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	defer rows.Close()
+	var out []starling.Edge
+	for rows.Next() {
+		var cursor int64
+		a, err := scanAccount(prefixed{rows, &cursor})
+		if err != nil {
+			return nil, starling.Internal(err, op)
+		}
+		out = append(out, starling.Edge{Cursor: cursor, Account: a})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	if reversed {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// prefixed scans one extra leading column into first, so that scanAccount
+// can read rows that start with an edge id.
+type prefixed struct {
+	row   scanner
+	first any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+// Relationships reads every flag for all the ids in one query; ids of
+// missing accounts are absent from its rows and keep the zero value.
+func (db *DB) Relationships(ctx context.Context, viewerID int64, ids []int64) ([]starling.Relationship, error) {
+	out := make([]starling.Relationship, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT a.id,
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = a.id),
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id AND followee_id = $1),
+		EXISTS (SELECT 1 FROM follow_requests WHERE follower_id = $1 AND followee_id = a.id),
+		EXISTS (SELECT 1 FROM follow_requests WHERE follower_id = a.id AND followee_id = $1)
+		FROM accounts a WHERE a.id IN (SELECT value FROM json_each($2))`, viewerID, jsonIDs(ids))
+	if err != nil {
+		return nil, starling.Internal(err, "relationships")
+	}
+	defer rows.Close()
+	found := make(map[int64]starling.Relationship, len(ids))
+	for rows.Next() {
+		var r starling.Relationship
+		if err := rows.Scan(&r.ID, &r.Following, &r.FollowedBy, &r.Requested, &r.RequestedBy); err != nil {
+			return nil, starling.Internal(err, "relationships")
+		}
+		// Reblogs are shown by default once following (or asking to).
+		r.ShowingReblogs = r.Following || r.Requested
+		found[r.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, starling.Internal(err, "relationships")
+	}
+	for i, id := range ids {
+		out[i] = found[id]
+		out[i].ID = id
+	}
+	return out, nil
+}

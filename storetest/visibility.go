@@ -1,0 +1,241 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/policy"
+)
+
+// testVisibility builds a small world with statuses of every visibility,
+// mention and reply target, and checks each timeline query against the
+// policy functions evaluated over all statuses: the SQL must select exactly
+// what policy.InHome, policy.InPublic and policy.CanView allow.
+func testVisibility(t *testing.T, w *world) {
+	author := w.account("author")
+	follower := w.account("follower") // follows author
+	stranger := w.account("stranger") // follows nobody, followed by nobody
+	mentioned := w.account("mentioned")
+	friend := w.account("friend") // followed by follower, not by author
+	accounts := []*starling.Account{author, follower, stranger, mentioned, friend}
+
+	follows := map[[2]int64]bool{} // {follower, followee}
+	follow := func(a, b *starling.Account) {
+		w.follow(a, b)
+		follows[[2]int64{a.ID, b.ID}] = true
+	}
+	follow(follower, author)
+	follow(follower, friend)
+	follow(author, follower)
+	follow(mentioned, stranger)
+
+	var all []*starling.Status
+	post := func(a *starling.Account, vis starling.Visibility, opts ...func(*starling.Status)) {
+		all = append(all, w.post(a, vis, opts...))
+	}
+	// Every account's first status is the one the others reply to.
+	base := map[int64]*starling.Status{}
+	for _, a := range accounts {
+		post(a, starling.VisibilityPublic)
+		base[a.ID] = all[len(all)-1]
+	}
+	visibilities := []starling.Visibility{starling.VisibilityPublic, starling.VisibilityUnlisted,
+		starling.VisibilityPrivate, starling.VisibilityDirect}
+	type variant struct {
+		mentions []*starling.Account
+		replyTo  *starling.Account // nil: not a reply
+	}
+	variants := func(mentions [][]*starling.Account, replyTo []*starling.Account) []variant {
+		var out []variant
+		for _, m := range mentions {
+			for _, r := range replyTo {
+				out = append(out, variant{m, r})
+			}
+		}
+		return out
+	}
+	plans := []struct {
+		by       *starling.Account
+		variants []variant
+	}{
+		{author, variants(
+			[][]*starling.Account{nil, {mentioned}, {follower}, {mentioned, stranger}},
+			[]*starling.Account{nil, author, stranger, follower, friend, mentioned})},
+		{follower, variants(
+			[][]*starling.Account{nil, {stranger}, {author}},
+			[]*starling.Account{nil, follower, stranger, author})},
+		{stranger, variants(
+			[][]*starling.Account{nil, {follower}},
+			[]*starling.Account{nil, follower, stranger})},
+		{friend, variants(
+			[][]*starling.Account{nil, {mentioned}},
+			[]*starling.Account{nil, author, follower})},
+	}
+	for _, p := range plans {
+		for _, vis := range visibilities {
+			for _, v := range p.variants {
+				opts := []func(*starling.Status){mentioning(v.mentions...)}
+				if v.replyTo != nil {
+					opts = append(opts, replyTo(base[v.replyTo.ID]))
+				}
+				post(p.by, vis, opts...)
+			}
+		}
+	}
+
+	viewers := append([]*starling.Account{nil}, accounts...) // nil: anonymous
+	check := func(stage string) {
+		t.Helper()
+		live := map[int64]*starling.Status{}
+		for _, s := range all {
+			live[s.ID] = s
+		}
+		expect := func(keep func(s *starling.Status) bool) []int64 {
+			var out []int64
+			for _, s := range all {
+				if keep(s) {
+					out = append(out, s.ID)
+				}
+			}
+			return orEmpty(sortedIDs(out))
+		}
+		// got also checks that every listed status is complete.
+		got := func(what string, ss []*starling.Status) []int64 {
+			for _, s := range ss {
+				if want, ok := live[s.ID]; !ok {
+					t.Errorf("%s %s: lists %d, which is not a live status", stage, what, s.ID)
+				} else if !slices.Equal(s.Mentions, want.Mentions) || s.Visibility != want.Visibility ||
+					s.InReplyToAccountID != want.InReplyToAccountID {
+					t.Errorf("%s %s: status %s read as %s", stage, what, describe(want), describe(s))
+				}
+			}
+			return ids(ss)
+		}
+		diff := func(what string, got, want []int64) {
+			t.Helper()
+			if slices.Equal(got, want) {
+				return
+			}
+			wrongSet := false
+			for _, id := range got {
+				if !slices.Contains(want, id) {
+					wrongSet = true
+					if s, ok := live[id]; ok {
+						t.Errorf("%s %s: lists %s, which policy does not allow", stage, what, describe(s))
+					}
+				}
+			}
+			for _, id := range want {
+				if !slices.Contains(got, id) {
+					wrongSet = true
+					t.Errorf("%s %s: leaves out %s, which policy allows", stage, what, describe(live[id]))
+				}
+			}
+			if !wrongSet {
+				t.Errorf("%s %s: order or repeats %v, want %v", stage, what, got, want)
+			}
+		}
+
+		public := expect(policy.InPublic)
+		for _, q := range []starling.PublicTimelineQuery{{}, {LocalOnly: true}} {
+			what := fmt.Sprintf("PublicTimeline(%+v)", q)
+			diff(what, got(what, walk(t, func(p starling.Page) ([]*starling.Status, error) {
+				return w.s.PublicTimeline(w.ctx, q, p)
+			})), public)
+		}
+
+		for _, viewer := range viewers {
+			v := policy.Viewer{}
+			name := "anonymous"
+			if viewer != nil {
+				v.ID, name = viewer.ID, viewer.Username
+				v.Follows = func(id int64) bool { return follows[[2]int64{viewer.ID, id}] }
+			}
+
+			home := expect(func(s *starling.Status) bool { return policy.InHome(v, s) })
+			what := "HomeTimeline of " + name
+			list := func(p starling.Page) ([]*starling.Status, error) { return w.s.HomeTimeline(w.ctx, v.ID, p) }
+			diff(what, got(what, walk(t, list)), home)
+			diff(what+" read upwards with min_id", got(what, walkUp(t, list)), home)
+
+			for _, a := range accounts {
+				for _, q := range []starling.AccountStatusesQuery{
+					{AccountID: a.ID, ViewerID: v.ID},
+					{AccountID: a.ID, ViewerID: v.ID, ExcludeReplies: true},
+					{AccountID: a.ID, ViewerID: v.ID, OnlyMedia: true},
+				} {
+					want := expect(func(s *starling.Status) bool {
+						return s.AccountID == a.ID && policy.CanView(v, s) &&
+							(!q.ExcludeReplies || s.InReplyToAccountID == 0 || s.InReplyToAccountID == s.AccountID) &&
+							!q.OnlyMedia // no status has media yet
+					})
+					what := fmt.Sprintf("AccountStatuses of %s seen by %s (exclude replies %v, only media %v)",
+						a.Username, name, q.ExcludeReplies, q.OnlyMedia)
+					diff(what, got(what, walk(t, func(p starling.Page) ([]*starling.Status, error) {
+						return w.s.AccountStatuses(w.ctx, q, p)
+					})), want)
+				}
+			}
+		}
+	}
+	check("initially")
+
+	// Deleting statuses, reply targets among them, takes them out of every
+	// list and leaves the replies as they were.
+	var kept []*starling.Status
+	for i, s := range all {
+		if i%4 == 1 || s.ID == base[stranger.ID].ID || s.ID == base[author.ID].ID {
+			w.ok(w.s.DeleteStatus(w.ctx, s.ID), "DeleteStatus")
+			continue
+		}
+		kept = append(kept, s)
+	}
+	all = kept
+	check("after deletions")
+
+	// Following changes what the home timeline shows.
+	w.ok(w.s.Unfollow(w.ctx, follower.ID, friend.ID), "Unfollow")
+	delete(follows, [2]int64{follower.ID, friend.ID})
+	follow(stranger, author)
+	follow(author, mentioned)
+	check("after (un)follows")
+}
+
+// walk reads a whole list page by page with max_id, newest first.
+func walk(t *testing.T, list func(p starling.Page) ([]*starling.Status, error)) []*starling.Status {
+	t.Helper()
+	var out []*starling.Status
+	p := starling.Page{Limit: 7}
+	for {
+		ss, err := list(p)
+		if err != nil {
+			t.Fatalf("walk: %v", err)
+		}
+		out = append(out, ss...)
+		if len(ss) < p.Limit {
+			return out
+		}
+		p.MaxID = ss[len(ss)-1].ID
+	}
+}
+
+// walkUp reads a whole list page by page with min_id, from the oldest,
+// and returns it newest first.
+func walkUp(t *testing.T, list func(p starling.Page) ([]*starling.Status, error)) []*starling.Status {
+	t.Helper()
+	var out []*starling.Status
+	p := starling.Page{MinID: 1, Limit: 7}
+	for {
+		ss, err := list(p)
+		if err != nil {
+			t.Fatalf("walk up: %v", err)
+		}
+		out = append(slices.Clone(ss), out...)
+		if len(ss) < p.Limit {
+			return out
+		}
+		p.MinID = ss[0].ID
+	}
+}
