@@ -2,5 +2,319 @@
 // passwords, editing profiles, finding accounts and changing roles.
 package accounts
 
+import (
+	"context"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/snowflake"
+)
+
 // Service implements account use cases on top of a starling.Store.
-type Service struct{}
+type Service struct {
+	store     starling.Store
+	ids       *snowflake.Generator
+	publicURL string // without a trailing slash
+	host      string // the instance's host (with port), lower case: the domain part of a local acct
+	hash      HashParams
+}
+
+// New returns a Service. publicURL is the instance's base URL, from which
+// profile links in bios and the local domain of user@domain are derived.
+func New(store starling.Store, ids *snowflake.Generator, publicURL string) *Service {
+	publicURL = strings.TrimSuffix(publicURL, "/")
+	var host string
+	if u, err := url.Parse(publicURL); err == nil {
+		host = strings.ToLower(u.Host)
+	}
+	return &Service{store: store, ids: ids, publicURL: publicURL, host: host, hash: DefaultHashParams()}
+}
+
+// SetHashParams changes the cost of new password hashes. Tests lower it
+// so that each sign-up does not cost 19 MiB and two passes; call it before
+// the Service is used.
+func (s *Service) SetHashParams(p HashParams) { s.hash = p }
+
+// Username rules.
+const MaxUsernameLength = 30
+
+var usernameRe = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
+
+// ReservedUsernames cannot be registered, whatever their case: they name
+// the instance's own pages and routes, the people who run it, and
+// addresses that mail systems and clients treat specially, so that nobody
+// can pass as staff or shadow a URL.
+var ReservedUsernames = map[string]bool{
+	"about": true, "abuse": true, "account": true, "accounts": true, "admin": true,
+	"administrator": true, "api": true, "apps": true, "auth": true, "contact": true,
+	"directory": true, "explore": true, "favourites": true, "help": true, "home": true,
+	"hostmaster": true, "info": true, "instance": true, "lists": true, "localhost": true,
+	"login": true, "logout": true, "mailer_daemon": true, "mastodon": true, "media": true,
+	"mod": true, "moderator": true, "moderators": true, "nobody": true, "nodeinfo": true,
+	"noreply": true, "no_reply": true, "notifications": true, "null": true, "oauth": true,
+	"owner": true, "postmaster": true, "privacy": true, "public": true, "root": true,
+	"rules": true, "search": true, "security": true, "settings": true, "signin": true,
+	"sign_in": true, "signup": true, "sign_up": true, "staff": true, "starling": true,
+	"static": true, "status": true, "statuses": true, "support": true, "system": true,
+	"tags": true, "terms": true, "timelines": true, "undefined": true, "users": true,
+	"webmaster": true, "well_known": true, "www": true,
+}
+
+// Other limits on sign-up input.
+const (
+	maxEmailLength  = 254 // RFC 5321's limit on a forward path
+	maxReasonLength = 1000
+)
+
+// RegisterInput is a sign-up.
+type RegisterInput struct {
+	Username  string
+	Email     string
+	Password  string
+	Agreement bool
+	// Locale is the person's interface language (BCP 47), checked for form
+	// only: Starling has no translated interface to choose yet.
+	Locale string
+	// Reason is the applicant's note to moderators when registrations
+	// need approval.
+	Reason   string
+	Role     starling.Role // RoleUser when empty
+	Approved bool
+	// SelfService is set when the person signs up through the API rather
+	// than being created by an operator: an e-mail address and agreement
+	// to the rules are then required.
+	SelfService bool
+}
+
+var localeRe = regexp.MustCompile(`^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$`)
+
+// Register creates an account. Every invalid field is reported at once in
+// one EINVALID error.
+func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Account, error) {
+	var v starling.ValidationError
+	s.checkUsername(&v, in.Username)
+	email := strings.TrimSpace(in.Email)
+	switch {
+	case email == "" && in.SelfService:
+		v.Add("email", starling.ErrBlank, "can't be blank")
+	case email != "" && !validEmail(email):
+		v.Add("email", starling.ErrInvalid, "is invalid")
+	}
+	checkPassword(&v, in.Password)
+	if in.SelfService && !in.Agreement {
+		v.Add("agreement", starling.ErrAccepted, "must be accepted")
+	}
+	if in.Locale != "" && !localeRe.MatchString(in.Locale) {
+		v.Add("locale", starling.ErrInclusion, "is not a known language")
+	}
+	if utf8.RuneCountInString(in.Reason) > maxReasonLength {
+		v.Add("reason", starling.ErrTooLong, fmt.Sprintf("is too long (maximum is %d characters)", maxReasonLength))
+	}
+	role := in.Role
+	if role == "" {
+		role = starling.RoleUser
+	}
+	if _, ok := starling.ParseRole(string(role)); !ok {
+		v.Add("role", starling.ErrInclusion, "is not a known role")
+	}
+	// Whether the username or address is taken is checked here too, so
+	// that it is reported together with the other problems; the store's
+	// unique index still decides races.
+	if err := s.checkTaken(ctx, &v, in.Username, email); err != nil {
+		return nil, err
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	hash, err := hashPassword(in.Password, s.hash)
+	if err != nil {
+		return nil, starling.Internal(err, "hash password")
+	}
+	now := time.Now().UTC()
+	a := &starling.Account{
+		ID:                s.ids.Next(),
+		Username:          in.Username,
+		Email:             email,
+		PasswordHash:      hash,
+		Discoverable:      true,
+		Role:              role,
+		Approved:          in.Approved,
+		DefaultVisibility: starling.VisibilityPublic,
+		CreatedAt:         now,
+		UpdatedAt:         now,
+	}
+	if err := s.store.CreateAccount(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// checkUsername adds the username's problems of form to v.
+func (s *Service) checkUsername(v *starling.ValidationError, username string) {
+	switch {
+	case username == "":
+		v.Add("username", starling.ErrBlank, "can't be blank")
+	case len(username) > MaxUsernameLength:
+		v.Add("username", starling.ErrTooLong, fmt.Sprintf("is too long (maximum is %d characters)", MaxUsernameLength))
+	case !usernameRe.MatchString(username):
+		v.Add("username", starling.ErrInvalid, "must contain only letters, numbers and underscores")
+	case ReservedUsernames[strings.ToLower(username)]:
+		v.Add("username", starling.ErrReserved, "is reserved")
+	}
+}
+
+// checkTaken adds ERR_TAKEN for a username or e-mail address in use. Only
+// well-formed values are looked up.
+func (s *Service) checkTaken(ctx context.Context, v *starling.ValidationError, username, email string) error {
+	if username != "" && len(username) <= MaxUsernameLength && usernameRe.MatchString(username) {
+		switch _, err := s.store.AccountByUsername(ctx, username); starling.ErrorCode(err) {
+		case "":
+			v.Add("username", starling.ErrTaken, "is already taken")
+		case starling.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	if email != "" && validEmail(email) {
+		switch _, err := s.store.AccountByEmail(ctx, email); starling.ErrorCode(err) {
+		case "":
+			v.Add("email", starling.ErrTaken, "is already taken")
+		case starling.ENOTFOUND:
+		default:
+			return err
+		}
+	}
+	return nil
+}
+
+// validEmail accepts a bare address (no display name) with a dotted domain.
+func validEmail(email string) bool {
+	if len(email) > maxEmailLength {
+		return false
+	}
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email {
+		return false
+	}
+	at := strings.LastIndexByte(email, '@')
+	domain := email[at+1:]
+	return at > 0 && strings.Contains(domain, ".") && !strings.HasPrefix(domain, ".") &&
+		!strings.HasSuffix(domain, ".") && !strings.ContainsAny(email, " \t\r\n")
+}
+
+// errBadLogin is the one answer to every failed login, so that it does not
+// tell which part was wrong.
+func errBadLogin() error {
+	return starling.Errorf(starling.EUNAUTHORIZED, "Invalid username, e-mail address or password")
+}
+
+// Authenticate checks a password for a username or an e-mail address
+// (anything with an @ is taken for an address). Every mismatch is the
+// same EUNAUTHORIZED error, and a login to a missing account costs the
+// same argon2 work as a real one.
+func (s *Service) Authenticate(ctx context.Context, login, password string) (*starling.Account, error) {
+	a, err := s.findLogin(ctx, strings.TrimSpace(login))
+	if starling.ErrorCode(err) == starling.ENOTFOUND || (err == nil && a.PasswordHash == "") ||
+		len(password) > 4*MaxPasswordLength {
+		burnHash(password, s.hash)
+		return nil, errBadLogin()
+	}
+	if err != nil {
+		return nil, err
+	}
+	match, err := verifyPassword(password, a.PasswordHash)
+	if err != nil {
+		return nil, starling.Internal(fmt.Errorf("account %d: %w", a.ID, err), "verify password")
+	}
+	if !match {
+		return nil, errBadLogin()
+	}
+	return a, nil
+}
+
+// findLogin returns the account a login names; ENOTFOUND for one that
+// cannot name any.
+func (s *Service) findLogin(ctx context.Context, login string) (*starling.Account, error) {
+	switch {
+	case login == "" || len(login) > maxEmailLength:
+		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	case strings.Contains(login, "@"):
+		return s.store.AccountByEmail(ctx, login)
+	}
+	return s.store.AccountByUsername(ctx, login)
+}
+
+// Get returns the account with that id.
+func (s *Service) Get(ctx context.Context, id int64) (*starling.Account, error) {
+	return s.store.AccountByID(ctx, id)
+}
+
+// ByUsername returns the account with that username, whatever its case.
+func (s *Service) ByUsername(ctx context.Context, username string) (*starling.Account, error) {
+	return s.store.AccountByUsername(ctx, username)
+}
+
+// Lookup finds an account by its acct: "user", "@user", or
+// "user@this-host". Accounts on other hosts are not known (ENOTFOUND).
+func (s *Service) Lookup(ctx context.Context, acct string) (*starling.Account, error) {
+	username, ok := s.localUsername(acct)
+	if !ok || !usernameRe.MatchString(username) || len(username) > MaxUsernameLength {
+		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	return s.store.AccountByUsername(ctx, username)
+}
+
+// localUsername strips a leading @ and this instance's domain from acct;
+// false when acct names another domain.
+func (s *Service) localUsername(acct string) (string, bool) {
+	acct = strings.TrimPrefix(strings.TrimSpace(acct), "@")
+	user, domain, hasDomain := strings.Cut(acct, "@")
+	if hasDomain && !strings.EqualFold(domain, s.host) {
+		return "", false
+	}
+	return user, true
+}
+
+// Search finds approved accounts whose username or display name starts
+// with query. A query may be written as an acct (@user, user@this-host);
+// one naming another domain finds nothing.
+func (s *Service) Search(ctx context.Context, query string, limit, offset int) ([]*starling.Account, error) {
+	q, ok := s.localUsername(query)
+	if !ok || q == "" {
+		return []*starling.Account{}, nil
+	}
+	return s.store.SearchAccounts(ctx, q, limit, offset)
+}
+
+// SetRole changes what an account may do beyond posting.
+func (s *Service) SetRole(ctx context.Context, username string, role starling.Role) error {
+	if _, ok := starling.ParseRole(string(role)); !ok {
+		return starling.Errorf(starling.EBADREQUEST, "Unknown role %q (user, moderator or admin)", role)
+	}
+	a, err := s.store.AccountByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	a.Role = role
+	return s.store.UpdateAccount(ctx, a)
+}
+
+// Approve lets an account that signed up while registrations needed
+// approval use its tokens.
+func (s *Service) Approve(ctx context.Context, username string) error {
+	a, err := s.store.AccountByUsername(ctx, username)
+	if err != nil {
+		return err
+	}
+	if a.Approved {
+		return nil
+	}
+	a.Approved = true
+	return s.store.UpdateAccount(ctx, a)
+}

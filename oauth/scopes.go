@@ -20,7 +20,7 @@ var known = func() map[string]bool {
 		"lists", "mutes", "notifications", "search", "statuses"} {
 		m["read:"+c] = true
 	}
-	for _, c := range []string{"account", "blocks", "bookmarks", "conversations", "favourites", "filters",
+	for _, c := range []string{"accounts", "blocks", "bookmarks", "conversations", "favourites", "filters",
 		"follows", "lists", "media", "mutes", "notifications", "reports", "statuses"} {
 		m["write:"+c] = true
 	}
@@ -50,6 +50,10 @@ func ParseScopes(s string) (Scopes, bool) {
 	return out, true
 }
 
+// scopesOf splits a scope string this server stored. It is not checked
+// again: a scope it once accepted stays in force.
+func scopesOf(stored string) Scopes { return strings.Fields(stored) }
+
 // String joins the scopes with spaces.
 func (s Scopes) String() string { return strings.Join(s, " ") }
 
@@ -63,7 +67,11 @@ func (s Scopes) Allows(scope string) bool {
 			return true
 		}
 		// "profile" is the narrow alternative to read:accounts that
-		// only lets a client read who signed in.
+		// only lets a client read who signed in, so whatever may read
+		// accounts may do that too.
+		if scope == "profile" && (have == "read" || have == "read:accounts") {
+			return true
+		}
 	}
 	return false
 }

@@ -1,0 +1,199 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/text"
+)
+
+// Profile limits, in characters after Unicode normalisation.
+const (
+	MaxDisplayNameLength = 30
+	MaxNoteLength        = 500
+	MaxFields            = 4
+	MaxFieldNameLength   = 255
+	MaxFieldValueLength  = 255
+)
+
+// ProfileUpdate is a partial profile edit: nil fields stay as they are.
+type ProfileUpdate struct {
+	DisplayName  *string
+	Note         *string
+	Locked       *bool
+	Bot          *bool
+	Discoverable *bool
+	// Fields replaces the whole metadata table; rows with neither a name
+	// nor a value are dropped.
+	Fields *[]starling.Field
+	// Posting defaults.
+	Privacy   *starling.Visibility
+	Sensitive *bool
+	Language  *string // ISO 639-1, or "" for none
+}
+
+// UpdateProfile applies u to the account and saves it. The bio and the
+// field values are rendered to HTML here, once, with mentions linked to
+// the accounts that exist now.
+func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileUpdate) (*starling.Account, error) {
+	var v starling.ValidationError
+	var displayName, note, language string
+	if u.DisplayName != nil {
+		displayName = text.Normalize(strings.TrimSpace(*u.DisplayName))
+		checkLength(&v, "display_name", displayName, MaxDisplayNameLength)
+	}
+	if u.Note != nil {
+		note = text.Normalize(strings.TrimSpace(*u.Note))
+		checkLength(&v, "note", note, MaxNoteLength)
+	}
+	var fields []starling.Field
+	if u.Fields != nil {
+		fields = checkFields(&v, *u.Fields)
+	}
+	if u.Privacy != nil {
+		switch *u.Privacy {
+		case starling.VisibilityPublic, starling.VisibilityUnlisted, starling.VisibilityPrivate:
+		default:
+			v.Add("source[privacy]", starling.ErrInclusion, "must be public, unlisted or private")
+		}
+	}
+	if u.Language != nil {
+		language = strings.ToLower(strings.TrimSpace(*u.Language))
+		if language != "" && !isLanguageCode(language) {
+			v.Add("source[language]", starling.ErrInclusion, "must be an ISO 639-1 language code")
+		}
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+
+	a, err := s.store.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if u.DisplayName != nil {
+		a.DisplayName = displayName
+	}
+	if u.Note != nil {
+		a.Note = note
+	}
+	if u.Fields != nil {
+		a.Fields = fields
+	}
+	if err := s.render(ctx, a); err != nil {
+		return nil, err
+	}
+	setIf(&a.Locked, u.Locked)
+	setIf(&a.Bot, u.Bot)
+	setIf(&a.Discoverable, u.Discoverable)
+	setIf(&a.DefaultVisibility, u.Privacy)
+	setIf(&a.DefaultSensitive, u.Sensitive)
+	if u.Language != nil {
+		a.DefaultLanguage = language
+	}
+	if err := s.store.UpdateAccount(ctx, a); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
+	}
+}
+
+func checkLength(v *starling.ValidationError, field, s string, maxLen int) {
+	if utf8.RuneCountInString(s) > maxLen {
+		v.Add(field, starling.ErrTooLong, fmt.Sprintf("is too long (maximum is %d characters)", maxLen))
+	}
+}
+
+// checkFields validates the metadata rows and returns them normalised,
+// without the empty ones.
+func checkFields(v *starling.ValidationError, in []starling.Field) []starling.Field {
+	out := make([]starling.Field, 0, len(in))
+	for _, f := range in {
+		name := text.Normalize(oneLine(f.Name))
+		value := text.Normalize(oneLine(f.Value))
+		if name == "" && value == "" {
+			continue
+		}
+		out = append(out, starling.Field{Name: name, Value: value})
+	}
+	if len(out) > MaxFields {
+		v.Add("fields_attributes", starling.ErrTooLong, fmt.Sprintf("has too many fields (maximum is %d)", MaxFields))
+		return nil
+	}
+	for i, f := range out {
+		key := fmt.Sprintf("fields_attributes[%d]", i)
+		if f.Name == "" {
+			v.Add(key+"[name]", starling.ErrBlank, "can't be blank")
+		}
+		checkLength(v, key+"[name]", f.Name, MaxFieldNameLength)
+		checkLength(v, key+"[value]", f.Value, MaxFieldValueLength)
+	}
+	return out
+}
+
+// oneLine turns runs of white space, line breaks included, into single
+// spaces and trims the ends: a field is one table cell.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// isLanguageCode reports whether s looks like an ISO 639-1 code.
+func isLanguageCode(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
+}
+
+// render sets a's NoteHTML and each field's ValueHTML, looking up every
+// mentioned username in one query so that only existing accounts are linked.
+func (s *Service) render(ctx context.Context, a *starling.Account) error {
+	var usernames []string
+	seen := map[string]bool{}
+	collect := func(s string) {
+		for _, e := range text.Extract(s) {
+			if k := strings.ToLower(e.Text); e.Type == text.Mention && !seen[k] {
+				seen[k] = true
+				usernames = append(usernames, e.Text)
+			}
+		}
+	}
+	collect(a.Note)
+	for _, f := range a.Fields {
+		collect(f.Value)
+	}
+	known := map[string]string{} // lower-case username → username as registered
+	if len(usernames) > 0 {
+		found, err := s.store.AccountsByUsernames(ctx, usernames)
+		if err != nil {
+			return err
+		}
+		for _, m := range found {
+			known[strings.ToLower(m.Username)] = m.Username
+		}
+	}
+	links := text.Links{
+		Mention: func(username string) (string, bool) {
+			name, ok := known[strings.ToLower(username)]
+			if !ok {
+				return "", false
+			}
+			return s.publicURL + "/@" + name, true
+		},
+		Hashtag: func(tag string) string { return s.publicURL + "/tags/" + url.PathEscape(tag) },
+	}
+	a.NoteHTML = text.Render(a.Note, links)
+	for i := range a.Fields {
+		// A field value is one line shown in a table cell, so it goes
+		// without the paragraph that Render wraps around text.
+		html := text.Render(a.Fields[i].Value, links)
+		a.Fields[i].ValueHTML = strings.TrimSuffix(strings.TrimPrefix(html, "<p>"), "</p>")
+	}
+	return nil
+}
