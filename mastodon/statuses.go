@@ -1,3 +1,171 @@
 package mastodon
 
-func (s *Server) statusRoutes() {}
+import (
+	"net/http"
+	"strings"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/statuses"
+)
+
+func (s *Server) statusRoutes() {
+	s.handle("POST /api/v1/statuses", userOnly, "write:statuses", s.postStatus)
+	s.handle("GET /api/v1/statuses/{id}", anyone, "read:statuses", s.getStatus)
+	s.handle("DELETE /api/v1/statuses/{id}", userOnly, "write:statuses", s.deleteStatus)
+	s.handle("GET /api/v1/statuses/{id}/context", anyone, "read:statuses", s.statusContext)
+	s.handle("GET /api/v1/statuses/{id}/source", userOnly, "read:statuses", s.statusSource)
+}
+
+// postStatus publishes a status. Features Starling does not have yet
+// (media, polls, scheduling) are refused with 422 rather than ignored, so
+// that nobody posts something other than what they composed.
+func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.params(w, r)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(p.Strings("media_ids")) > 0:
+		return starling.Errorf(starling.EINVALID, "Media attachments are not supported yet")
+	case len(p.Strings("poll[options]")) > 0 || p.Has("poll[expires_in]"):
+		return starling.Errorf(starling.EINVALID, "Polls are not supported yet")
+	case strings.TrimSpace(p.String("scheduled_at")) != "":
+		return starling.Errorf(starling.EINVALID, "Scheduled posts are not supported yet")
+	}
+	author := viewerOf(r)
+	sensitive, err := p.BoolDefault("sensitive", author.DefaultSensitive)
+	if err != nil {
+		return err
+	}
+	replyTo, err := p.ID("in_reply_to_id")
+	if err != nil {
+		return err
+	}
+	var appID int64
+	if app := grantOf(r).App; app != nil {
+		appID = app.ID
+	}
+	st, err := s.svc.Statuses.Create(r.Context(), author, appID, statuses.CreateInput{
+		Text:           p.String("status"),
+		SpoilerText:    p.String("spoiler_text"),
+		Sensitive:      sensitive,
+		Visibility:     p.String("visibility"),
+		InReplyToID:    replyTo,
+		Language:       p.String("language"),
+		IdempotencyKey: r.Header.Get("Idempotency-Key"),
+	})
+	if err != nil {
+		return err
+	}
+	e, err := s.renderStatus(r, st)
+	if err != nil {
+		return err
+	}
+	return ok(w, e)
+}
+
+func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.svc.Statuses.Get(r.Context(), viewerID(r), id)
+	if err != nil {
+		return err
+	}
+	e, err := s.renderStatus(r, st)
+	if err != nil {
+		return err
+	}
+	return ok(w, e)
+}
+
+// deleteStatus answers with the deleted status and its source text, which
+// clients use to "delete and redraft".
+func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.svc.Statuses.Delete(r.Context(), viewerID(r), id)
+	if err != nil {
+		return err
+	}
+	e, err := s.renderStatus(r, st)
+	if err != nil {
+		return err
+	}
+	e.Text = &st.Text
+	return ok(w, e)
+}
+
+// Context is Mastodon's Context entity.
+type Context struct {
+	Ancestors   []Status `json:"ancestors"`
+	Descendants []Status `json:"descendants"`
+}
+
+func (s *Server) statusContext(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	ancestors, descendants, err := s.svc.Statuses.Context(r.Context(), viewerID(r), id)
+	if err != nil {
+		return err
+	}
+	// One author lookup for the whole thread; statusEntities keeps the
+	// order, leaving out statuses whose author is gone.
+	all, err := s.statusEntities(r.Context(), append(ancestors[:len(ancestors):len(ancestors)], descendants...), viewerOf(r))
+	if err != nil {
+		return err
+	}
+	isAncestor := make(map[string]bool, len(ancestors))
+	for _, st := range ancestors {
+		isAncestor[snowflake.Format(st.ID)] = true
+	}
+	c := Context{Ancestors: []Status{}, Descendants: []Status{}}
+	for _, e := range all {
+		if isAncestor[e.ID] {
+			c.Ancestors = append(c.Ancestors, e)
+		} else {
+			c.Descendants = append(c.Descendants, e)
+		}
+	}
+	return ok(w, c)
+}
+
+// StatusSource is Mastodon's StatusSource entity: what an edit starts from.
+type StatusSource struct {
+	ID          string `json:"id"`
+	Text        string `json:"text"`
+	SpoilerText string `json:"spoiler_text"`
+}
+
+// statusSource gives the author the text as typed. Others get 404 or 403
+// as for deleting: the source exists to edit, which only the author may.
+func (s *Server) statusSource(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := s.svc.Statuses.Own(r.Context(), viewerID(r), id)
+	if err != nil {
+		return err
+	}
+	return ok(w, StatusSource{ID: snowflake.Format(st.ID), Text: st.Text, SpoilerText: st.SpoilerText})
+}
+
+// renderStatus renders one status for the request's viewer, with its
+// author as the store has it now (counts included).
+func (s *Server) renderStatus(r *http.Request, st *starling.Status) (Status, error) {
+	list, err := s.statusEntities(r.Context(), []*starling.Status{st}, viewerOf(r))
+	if err != nil {
+		return Status{}, err
+	}
+	if len(list) == 0 {
+		return Status{}, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	return list[0], nil
+}

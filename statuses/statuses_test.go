@@ -1,0 +1,409 @@
+package statuses_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/statuses"
+)
+
+// env is a fresh SQLite store with the service on top.
+type env struct {
+	store *sqlite.DB
+	ids   *snowflake.Generator
+	svc   *statuses.Service
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := snowflake.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{store: db, ids: ids, svc: statuses.New(db, ids, "https://example.test/")}
+}
+
+func (e *env) account(t *testing.T, username string, edit ...func(*starling.Account)) *starling.Account {
+	t.Helper()
+	now := time.Now()
+	a := &starling.Account{ID: e.ids.Next(), Username: username, Role: starling.RoleUser, Approved: true,
+		DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
+	for _, f := range edit {
+		f(a)
+	}
+	if err := e.store.CreateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (e *env) follow(t *testing.T, follower, followee *starling.Account) {
+	t.Helper()
+	if err := e.store.Follow(context.Background(), follower.ID, followee.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (e *env) post(t *testing.T, author *starling.Account, in statuses.CreateInput) *starling.Status {
+	t.Helper()
+	st, err := e.svc.Create(context.Background(), author, 0, in)
+	if err != nil {
+		t.Fatalf("posting %q: %v", in.Text, err)
+	}
+	return st
+}
+
+func code(err error) string { return starling.ErrorCode(err) }
+
+func details(err error) map[string][]starling.FieldError {
+	var e *starling.Error
+	if errors.As(err, &e) {
+		return e.Details
+	}
+	return nil
+}
+
+func TestCreateValidation(t *testing.T) {
+	e := newEnv(t)
+	author := e.account(t, "alice")
+	long := strings.Repeat("a", 301)
+	tests := []struct {
+		name      string
+		in        statuses.CreateInput
+		field     string
+		errCode   string
+		inMessage string
+	}{
+		{"empty", statuses.CreateInput{Text: ""}, "text", starling.ErrBlank, "can't be blank"},
+		{"only spaces", statuses.CreateInput{Text: " \n\t "}, "text", starling.ErrBlank, "can't be blank"},
+		{"one over the limit", statuses.CreateInput{Text: long}, "text", starling.ErrTooLong,
+			"is too long (301 weighted characters; the limit is 280)"},
+		{"spoiler over the limit", statuses.CreateInput{Text: "hi", SpoilerText: long}, "spoiler_text", starling.ErrTooLong,
+			"301 weighted characters"},
+		{"unknown visibility", statuses.CreateInput{Text: "hi", Visibility: "friends"}, "visibility", starling.ErrInclusion, ""},
+		{"three-letter language", statuses.CreateInput{Text: "hi", Language: "eng"}, "language", starling.ErrInvalid, ""},
+		{"language with a digit", statuses.CreateInput{Text: "hi", Language: "e1"}, "language", starling.ErrInvalid, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.Create(context.Background(), author, 0, tt.in)
+			if code(err) != starling.EINVALID {
+				t.Fatalf("err = %v, want %s", err, starling.EINVALID)
+			}
+			d := details(err)[tt.field]
+			if len(d) != 1 || d[0].Error != tt.errCode {
+				t.Fatalf("details[%s] = %+v, want %s", tt.field, d, tt.errCode)
+			}
+			if !strings.Contains(starling.ErrorMessage(err), tt.inMessage) {
+				t.Errorf("message %q does not contain %q", starling.ErrorMessage(err), tt.inMessage)
+			}
+		})
+	}
+	a, err := e.store.AccountByID(context.Background(), author.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.StatusesCount != 0 {
+		t.Errorf("failed posts were written: statuses_count = %d", a.StatusesCount)
+	}
+}
+
+func TestCreateDefaults(t *testing.T) {
+	e := newEnv(t)
+	plain := e.account(t, "plain")
+	private := e.account(t, "quiet", func(a *starling.Account) {
+		a.DefaultVisibility = starling.VisibilityPrivate
+		a.DefaultLanguage = "de"
+	})
+	tests := []struct {
+		name       string
+		author     *starling.Account
+		in         statuses.CreateInput
+		visibility starling.Visibility
+		language   string
+		sensitive  bool
+	}{
+		{"exactly the limit", plain, statuses.CreateInput{Text: strings.Repeat("é", 280)}, starling.VisibilityPublic, "", false},
+		{"author's defaults", private, statuses.CreateInput{Text: "hallo"}, starling.VisibilityPrivate, "de", false},
+		{"explicit beats default", private, statuses.CreateInput{Text: "hi", Visibility: "unlisted", Language: "EN"},
+			starling.VisibilityUnlisted, "en", false},
+		{"spoiler makes it sensitive", plain, statuses.CreateInput{Text: "x", SpoilerText: "cw"}, starling.VisibilityPublic, "", true},
+		{"sensitive without spoiler", plain, statuses.CreateInput{Text: "x", Sensitive: true}, starling.VisibilityPublic, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, err := e.svc.Create(context.Background(), tt.author, 0, tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Visibility != tt.visibility || st.Language != tt.language || st.Sensitive != tt.sensitive {
+				t.Errorf("got visibility %q language %q sensitive %v, want %q %q %v",
+					st.Visibility, st.Language, st.Sensitive, tt.visibility, tt.language, tt.sensitive)
+			}
+			if !st.CreatedAt.Equal(snowflake.Time(st.ID)) {
+				t.Errorf("CreatedAt %v is not the id's time %v", st.CreatedAt, snowflake.Time(st.ID))
+			}
+			got, err := e.svc.Get(context.Background(), tt.author.ID, st.ID)
+			if err != nil || got.Text != tt.in.Text {
+				t.Errorf("stored %+v, %v", got, err)
+			}
+		})
+	}
+}
+
+func TestMentionsAndTags(t *testing.T) {
+	e := newEnv(t)
+	alice := e.account(t, "alice")
+	bob := e.account(t, "Bob")
+	e.account(t, "pending", func(a *starling.Account) { a.Approved = false })
+
+	st := e.post(t, alice, statuses.CreateInput{
+		Text: "hi @bob and @nobody and @BOB again, @pending too #Go #go #Rust"})
+	want := []starling.Mention{{AccountID: bob.ID, Username: "Bob"}}
+	if !slices.Equal(st.Mentions, want) {
+		t.Errorf("mentions = %+v, want %+v", st.Mentions, want)
+	}
+	if !slices.Equal(st.Tags, []string{"Go", "Rust"}) {
+		t.Errorf("tags = %q, want [Go Rust]", st.Tags)
+	}
+	if !strings.Contains(st.Content, "@nobody") || !strings.HasPrefix(st.Content, "<p>") {
+		t.Errorf("content = %q", st.Content)
+	}
+
+	none := e.post(t, alice, statuses.CreateInput{Text: "no one here"})
+	if len(none.Mentions) != 0 || len(none.Tags) != 0 {
+		t.Errorf("plain post got mentions %+v tags %q", none.Mentions, none.Tags)
+	}
+}
+
+func TestVisibility(t *testing.T) {
+	e := newEnv(t)
+	author := e.account(t, "author")
+	follower := e.account(t, "follower")
+	mentioned := e.account(t, "mentioned")
+	stranger := e.account(t, "stranger")
+	e.follow(t, follower, author)
+
+	viewers := []struct {
+		name string
+		id   int64
+	}{{"author", author.ID}, {"follower", follower.ID}, {"mentioned", mentioned.ID}, {"stranger", stranger.ID}, {"anonymous", 0}}
+	tests := []struct {
+		visibility string
+		canSee     []bool // in the order of viewers
+	}{
+		{"public", []bool{true, true, true, true, true}},
+		{"unlisted", []bool{true, true, true, true, true}},
+		{"private", []bool{true, true, true, false, false}},
+		{"direct", []bool{true, false, true, false, false}},
+	}
+	for _, tt := range tests {
+		st := e.post(t, author, statuses.CreateInput{Text: "hello @mentioned", Visibility: tt.visibility})
+		for i, v := range viewers {
+			t.Run(tt.visibility+"/"+v.name, func(t *testing.T) {
+				got, err := e.svc.Get(context.Background(), v.id, st.ID)
+				switch {
+				case tt.canSee[i] && (err != nil || got.ID != st.ID):
+					t.Errorf("want visible, got %v", err)
+				case !tt.canSee[i] && code(err) != starling.ENOTFOUND:
+					t.Errorf("want ENOTFOUND, got %v", err)
+				}
+			})
+		}
+	}
+	if _, err := e.svc.Get(context.Background(), author.ID, e.ids.Next()); code(err) != starling.ENOTFOUND {
+		t.Errorf("missing status: %v, want ENOTFOUND", err)
+	}
+}
+
+func TestReply(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.account(t, "author")
+	follower := e.account(t, "follower")
+	stranger := e.account(t, "stranger")
+	e.follow(t, follower, author)
+	public := e.post(t, author, statuses.CreateInput{Text: "public"})
+	private := e.post(t, author, statuses.CreateInput{Text: "followers only", Visibility: "private"})
+
+	t.Run("to a status the author cannot see", func(t *testing.T) {
+		_, err := e.svc.Create(ctx, stranger, 0, statuses.CreateInput{Text: "hi", InReplyToID: private.ID})
+		if code(err) != starling.ENOTFOUND {
+			t.Fatalf("err = %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("to a missing status", func(t *testing.T) {
+		_, err := e.svc.Create(ctx, stranger, 0, statuses.CreateInput{Text: "hi", InReplyToID: e.ids.Next()})
+		if code(err) != starling.ENOTFOUND {
+			t.Fatalf("err = %v, want ENOTFOUND", err)
+		}
+	})
+	t.Run("public reply", func(t *testing.T) {
+		r := e.post(t, stranger, statuses.CreateInput{Text: "nice", InReplyToID: public.ID})
+		if r.InReplyToID != public.ID || r.InReplyToAccountID != author.ID {
+			t.Errorf("in reply to %d/%d, want %d/%d", r.InReplyToID, r.InReplyToAccountID, public.ID, author.ID)
+		}
+		if len(r.Mentions) != 0 {
+			t.Errorf("public reply got implicit mentions %+v", r.Mentions)
+		}
+	})
+	t.Run("private reply stays visible to the author replied to", func(t *testing.T) {
+		r := e.post(t, follower, statuses.CreateInput{Text: "just between us", Visibility: "private", InReplyToID: private.ID})
+		if !r.MentionsAccount(author.ID) {
+			t.Fatalf("mentions = %+v, want the parent's author", r.Mentions)
+		}
+		if strings.Contains(r.Content, "@author") {
+			t.Errorf("implicit mention leaked into the content: %q", r.Content)
+		}
+		// author does not follow follower, so only the mention lets them see it.
+		if _, err := e.svc.Get(ctx, author.ID, r.ID); err != nil {
+			t.Errorf("author cannot see the reply: %v", err)
+		}
+		if _, err := e.svc.Get(ctx, stranger.ID, r.ID); code(err) != starling.ENOTFOUND {
+			t.Errorf("stranger sees the reply: %v", err)
+		}
+	})
+	t.Run("self-reply adds no mention", func(t *testing.T) {
+		r := e.post(t, author, statuses.CreateInput{Text: "and more", Visibility: "private", InReplyToID: private.ID})
+		if len(r.Mentions) != 0 {
+			t.Errorf("mentions = %+v", r.Mentions)
+		}
+	})
+}
+
+func TestIdempotency(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	alice := e.account(t, "alice")
+	first := e.post(t, alice, statuses.CreateInput{Text: "once", IdempotencyKey: "k1"})
+	again := e.post(t, alice, statuses.CreateInput{Text: "once", IdempotencyKey: "k1"})
+	if again.ID != first.ID {
+		t.Errorf("retry posted %d, want the first status %d", again.ID, first.ID)
+	}
+	other := e.post(t, alice, statuses.CreateInput{Text: "once", IdempotencyKey: "k2"})
+	if other.ID == first.ID {
+		t.Error("a different key returned the first status")
+	}
+	a, err := e.store.AccountByID(ctx, alice.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.StatusesCount != 2 {
+		t.Errorf("statuses_count = %d, want 2", a.StatusesCount)
+	}
+}
+
+func TestDeleteAndOwn(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.account(t, "author")
+	stranger := e.account(t, "stranger")
+	public := e.post(t, author, statuses.CreateInput{Text: "public"})
+	private := e.post(t, author, statuses.CreateInput{Text: "private", Visibility: "private"})
+
+	tests := []struct {
+		name   string
+		viewer int64
+		id     int64
+		want   string
+	}{
+		{"stranger, visible", stranger.ID, public.ID, starling.EFORBIDDEN},
+		{"stranger, invisible", stranger.ID, private.ID, starling.ENOTFOUND},
+		{"missing", author.ID, e.ids.Next(), starling.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := e.svc.Own(ctx, tt.viewer, tt.id); code(err) != tt.want {
+				t.Errorf("Own: %v, want %s", err, tt.want)
+			}
+			if _, err := e.svc.Delete(ctx, tt.viewer, tt.id); code(err) != tt.want {
+				t.Errorf("Delete: %v, want %s", err, tt.want)
+			}
+		})
+	}
+
+	deleted, err := e.svc.Delete(ctx, author.ID, private.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if deleted.ID != private.ID || deleted.Text != "private" {
+		t.Errorf("deleted = %+v", deleted)
+	}
+	if _, err := e.svc.Get(ctx, author.ID, private.ID); code(err) != starling.ENOTFOUND {
+		t.Errorf("deleted status still readable: %v", err)
+	}
+	if _, err := e.svc.Delete(ctx, author.ID, private.ID); code(err) != starling.ENOTFOUND {
+		t.Errorf("deleting twice: %v, want ENOTFOUND", err)
+	}
+}
+
+func TestContext(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.account(t, "author")
+	follower := e.account(t, "follower")
+	stranger := e.account(t, "stranger")
+	e.follow(t, follower, author)
+	e.follow(t, author, follower)
+
+	root := e.post(t, author, statuses.CreateInput{Text: "root"})
+	hidden := e.post(t, follower, statuses.CreateInput{Text: "followers only", Visibility: "private", InReplyToID: root.ID})
+	below := e.post(t, author, statuses.CreateInput{Text: "public again", InReplyToID: hidden.ID})
+	side := e.post(t, stranger, statuses.CreateInput{Text: "another branch", InReplyToID: root.ID})
+
+	tests := []struct {
+		name        string
+		viewer      int64
+		of          int64
+		ancestors   []int64
+		descendants []int64
+	}{
+		{"root for a follower", author.ID, root.ID, nil, []int64{hidden.ID, below.ID, side.ID}},
+		{"root for a stranger", stranger.ID, root.ID, nil, []int64{below.ID, side.ID}},
+		{"leaf for the author", author.ID, below.ID, []int64{root.ID, hidden.ID}, nil},
+		{"leaf for anonymous", 0, below.ID, []int64{root.ID}, nil},
+		{"lone branch", 0, side.ID, []int64{root.ID}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			anc, desc, err := e.svc.Context(ctx, tt.viewer, tt.of)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(anc); !slices.Equal(got, tt.ancestors) {
+				t.Errorf("ancestors = %v, want %v", got, tt.ancestors)
+			}
+			if got := ids(desc); !slices.Equal(got, tt.descendants) {
+				t.Errorf("descendants = %v, want %v", got, tt.descendants)
+			}
+		})
+	}
+	if _, _, err := e.svc.Context(ctx, stranger.ID, hidden.ID); code(err) != starling.ENOTFOUND {
+		t.Errorf("context of an invisible status: %v, want ENOTFOUND", err)
+	}
+}
+
+func ids(list []*starling.Status) []int64 {
+	var out []int64
+	for _, st := range list {
+		out = append(out, st.ID)
+	}
+	return out
+}

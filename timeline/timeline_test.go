@@ -1,0 +1,103 @@
+package timeline_test
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/timeline"
+)
+
+func TestTimelines(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := snowflake.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := func(name string, approved bool) int64 {
+		now := time.Now()
+		a := &starling.Account{ID: ids.Next(), Username: name, Role: starling.RoleUser, Approved: approved,
+			DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a.ID
+	}
+	post := func(author int64, v starling.Visibility) int64 {
+		id := ids.Next()
+		s := &starling.Status{ID: id, AccountID: author, Text: "x", Content: "<p>x</p>", Visibility: v, CreatedAt: snowflake.Time(id)}
+		if _, err := db.CreateStatus(ctx, s, ""); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	me, friend, stranger := account("me", true), account("friend", true), account("stranger", true)
+	pending := account("pending", false)
+	if err := db.Follow(ctx, me, friend); err != nil {
+		t.Fatal(err)
+	}
+	mine := post(me, starling.VisibilityPublic)
+	friends := post(friend, starling.VisibilityPrivate)
+	strangers := post(stranger, starling.VisibilityPublic)
+	unlisted := post(stranger, starling.VisibilityUnlisted)
+
+	svc := timeline.New(db, timeline.NewStoreHome(db))
+	page := starling.Page{Limit: 20}
+	tests := []struct {
+		name string
+		read func() ([]*starling.Status, error)
+		want []int64
+		err  string
+	}{
+		{"home", func() ([]*starling.Status, error) { return svc.Home(ctx, me, page) }, []int64{friends, mine}, ""},
+		{"home of someone following nobody, with nothing posted", func() ([]*starling.Status, error) {
+			return svc.Home(ctx, pending, page)
+		}, nil, ""},
+		{"public", func() ([]*starling.Status, error) {
+			return svc.Public(ctx, starling.PublicTimelineQuery{}, page)
+		}, []int64{strangers, mine}, ""},
+		{"one account, anonymous", func() ([]*starling.Status, error) {
+			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: stranger}, page)
+		}, []int64{unlisted, strangers}, ""},
+		{"private account statuses for a follower", func() ([]*starling.Status, error) {
+			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: friend, ViewerID: me}, page)
+		}, []int64{friends}, ""},
+		{"private account statuses for a stranger", func() ([]*starling.Status, error) {
+			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: friend, ViewerID: stranger}, page)
+		}, nil, ""},
+		{"missing account", func() ([]*starling.Status, error) {
+			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: ids.Next()}, page)
+		}, nil, starling.ENOTFOUND},
+		{"account awaiting approval", func() ([]*starling.Status, error) {
+			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: pending}, page)
+		}, nil, starling.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, err := tt.read()
+			if starling.ErrorCode(err) != tt.err {
+				t.Fatalf("err = %v, want %q", err, tt.err)
+			}
+			var got []int64
+			for _, s := range list {
+				got = append(got, s.ID)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
