@@ -32,6 +32,17 @@ var known = func() map[string]bool {
 	return m
 }()
 
+// Supported lists every scope a client may ask for, sorted, for the
+// server metadata document.
+func Supported() []string {
+	out := make([]string, 0, len(known))
+	for s := range known {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // followImplies is what the legacy "follow" scope grants.
 var followImplies = []string{"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
 
