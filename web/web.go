@@ -111,10 +111,11 @@ func (h *Handler) page(f pageFunc) http.Handler {
 	})
 }
 
+// setSecurityHeaders sets what only these pages need; the API server's
+// middleware sets the headers common to every response (nosniff, the
+// referrer policy).
 func setSecurityHeaders(w http.ResponseWriter) {
 	w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Referrer-Policy", "same-origin")
 }
 
 // static serves a file held in memory; ServeContent answers HEAD and

@@ -1,0 +1,320 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/accounts"
+	"github.com/starling-social/starling/follows"
+	"github.com/starling-social/starling/inmem"
+	"github.com/starling-social/starling/mastodon"
+	"github.com/starling-social/starling/oauth"
+	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/statuses"
+	"github.com/starling-social/starling/timeline"
+	"github.com/starling-social/starling/web"
+)
+
+const publicURL = "https://example.test"
+
+// site is the whole HTTP surface, the API with the pages mounted on it as
+// the server binary does, over a fresh SQLite store.
+type site struct {
+	store    *sqlite.DB
+	ids      *snowflake.Generator
+	statuses *statuses.Service
+	handler  http.Handler
+}
+
+func newSite(t *testing.T) *site {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := snowflake.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(publicURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	acc := accounts.New(db, ids, publicURL)
+	st := statuses.New(db, ids, publicURL)
+	api := mastodon.New(mastodon.Config{PublicURL: u, Registrations: mastodon.RegistrationsOpen}, mastodon.Services{
+		Store:     db,
+		Accounts:  acc,
+		OAuth:     oauth.New(db, ids, acc),
+		Statuses:  st,
+		Follows:   follows.New(db),
+		Timelines: timeline.New(db, timeline.NewStoreHome(db)),
+		Limiter:   inmem.NewRateLimiter(),
+	}, log)
+	web.New(web.Config{PublicURL: u, Title: "Test Social"}, st, db, log).Register(api)
+	return &site{store: db, ids: ids, statuses: st, handler: api}
+}
+
+func (s *site) account(t *testing.T, username, displayName string, edit ...func(*starling.Account)) *starling.Account {
+	t.Helper()
+	now := time.Now()
+	a := &starling.Account{ID: s.ids.Next(), Username: username, DisplayName: displayName, Role: starling.RoleUser,
+		Approved: true, DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
+	for _, f := range edit {
+		f(a)
+	}
+	if err := s.store.CreateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func (s *site) post(t *testing.T, author *starling.Account, in statuses.CreateInput) *starling.Status {
+	t.Helper()
+	st, err := s.statuses.Create(context.Background(), author, 0, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (s *site) get(t *testing.T, method, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.handler.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+func id(st *starling.Status) string { return snowflake.Format(st.ID) }
+
+func TestStatusPage(t *testing.T) {
+	s := newSite(t)
+	alice := s.account(t, "Alice", `Ann <b>"&"</b>`)
+	s.account(t, "bob", "Bob")
+	public := s.post(t, alice, statuses.CreateInput{Text: "Hello <world> & friends"})
+	unlisted := s.post(t, alice, statuses.CreateInput{Text: "quietly", Visibility: "unlisted"})
+	private := s.post(t, alice, statuses.CreateInput{Text: "followers only", Visibility: "private"})
+	direct := s.post(t, alice, statuses.CreateInput{Text: "@bob secret", Visibility: "direct"})
+	warned := s.post(t, alice, statuses.CreateInput{Text: "the spoiler itself", SpoilerText: "film ending"})
+
+	tests := []struct {
+		name     string
+		method   string
+		path     string
+		status   int
+		location string
+		contains []string
+		excludes []string
+	}{
+		{name: "canonical form", path: "/@Alice/" + id(public), status: 200, contains: []string{
+			"Hello &lt;world&gt; &amp; friends",
+			"Ann &lt;b&gt;&#34;&amp;&#34;&lt;/b&gt;",
+			"@Alice",
+			`href="/@Alice"`,
+			`<link rel="canonical" href="https://example.test/@Alice/` + id(public) + `">`,
+			`<meta property="og:url" content="https://example.test/@Alice/` + id(public) + `">`,
+			`<meta property="og:title" content="Ann &lt;b&gt;&#34;&amp;&#34;&lt;/b&gt; (@Alice)">`,
+			`<meta property="og:description" content="Hello &lt;world&gt; &amp; friends">`,
+			`<meta property="og:image" content="https://example.test/static/avatar.png">`,
+			`<meta property="og:site_name" content="Test Social">`,
+			`datetime="` + public.CreatedAt.UTC().Format(time.RFC3339) + `"`,
+			"<strong>0</strong> replies",
+		}, excludes: []string{"<b>", "noindex"}},
+		{name: "Twitter's form", path: "/Alice/status/" + id(public), status: 200, contains: []string{
+			"Hello &lt;world&gt; &amp; friends", `<link rel="canonical" href="https://example.test/@Alice/` + id(public) + `">`}},
+		{name: "HEAD", method: http.MethodHead, path: "/@Alice/" + id(public), status: 200},
+		{name: "username in another case", path: "/@alice/" + id(public), status: 301, location: "/@Alice/" + id(public)},
+		{name: "Twitter's form in another case", path: "/ALICE/status/" + id(public), status: 301, location: "/@Alice/" + id(public)},
+		{name: "unlisted", path: "/@Alice/" + id(unlisted), status: 200, contains: []string{"quietly", `content="noindex"`}},
+		{name: "content warning hides the text from previews", path: "/@Alice/" + id(warned), status: 200, contains: []string{
+			`<meta property="og:description" content="Content warning: film ending">`, "<details><summary>film ending</summary>"},
+			excludes: []string{`content="the spoiler itself"`}},
+		{name: "private", path: "/@Alice/" + id(private), status: 404, contains: []string{"This page isn&#39;t here"},
+			excludes: []string{"followers only"}},
+		{name: "direct", path: "/@Alice/" + id(direct), status: 404, excludes: []string{"secret"}},
+		{name: "another author's name", path: "/@bob/" + id(public), status: 404, excludes: []string{"Hello"}},
+		{name: "unknown author", path: "/@nobody/" + id(public), status: 404},
+		{name: "missing post", path: "/@Alice/" + snowflake.Format(s.ids.Next()), status: 404},
+		{name: "malformed id", path: "/@Alice/abc", status: 404},
+		{name: "no @", path: "/Alice/" + id(public), status: 404},
+		{name: "POST", method: http.MethodPost, path: "/@Alice/" + id(public), status: 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			method := tt.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			rec := s.get(t, method, tt.path)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, rec.Body)
+			}
+			if got := rec.Header().Get("Location"); got != tt.location {
+				t.Errorf("Location %q, want %q", got, tt.location)
+			}
+			if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; style-src 'self'; img-src 'self'") {
+				t.Errorf("Content-Security-Policy = %q", csp)
+			}
+			if tt.status == 200 || tt.status == 404 {
+				if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
+					t.Errorf("Content-Type = %q", ct)
+				}
+			}
+			body := rec.Body.String()
+			for _, want := range tt.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %q; body:\n%s", want, body)
+				}
+			}
+			for _, bad := range tt.excludes {
+				if strings.Contains(body, bad) {
+					t.Errorf("body contains %q", bad)
+				}
+			}
+		})
+	}
+}
+
+func TestProfilePage(t *testing.T) {
+	s := newSite(t)
+	alice := s.account(t, "alice", "", func(a *starling.Account) {
+		a.Note = "I <3 birds"
+		a.NoteHTML = "<p>I &lt;3 birds</p>"
+	})
+	other := s.account(t, "other", "Other")
+	s.account(t, "pending", "", func(a *starling.Account) { a.Approved = false })
+	s.account(t, "quiet", "")
+	var posts []*starling.Status
+	for i := 0; i < 21; i++ {
+		posts = append(posts, s.post(t, alice, statuses.CreateInput{Text: "post number " + string(rune('A'+i))}))
+	}
+	s.post(t, alice, statuses.CreateInput{Text: "a private one", Visibility: "private"})
+	s.post(t, alice, statuses.CreateInput{Text: "a reply to someone", InReplyToID: s.post(t, other, statuses.CreateInput{Text: "hi"}).ID})
+	s.post(t, alice, statuses.CreateInput{Text: "the latest, unlisted", Visibility: "unlisted"})
+	second := "/@alice?max_id=" + id(posts[2])
+
+	tests := []struct {
+		name     string
+		path     string
+		status   int
+		location string
+		contains []string
+		excludes []string
+	}{
+		{name: "first page", path: "/@alice", status: 200, contains: []string{
+			"<p>I &lt;3 birds</p>", "the latest, unlisted", "post number U", "post number C",
+			`href="` + second + `"`, `<meta property="og:type" content="profile">`,
+			`<meta property="og:description" content="I &lt;3 birds">`,
+		}, excludes: []string{"a private one", "a reply to someone", "post number B"}},
+		{name: "second page", path: second, status: 200, contains: []string{"post number B", "post number A"},
+			excludes: []string{"post number C", "Older posts"}},
+		{name: "past the end", path: "/@alice?max_id=" + id(posts[0]), status: 200, contains: []string{"No older public posts."}},
+		{name: "nothing posted", path: "/@quiet", status: 200, contains: []string{"No public posts yet.", "Posts by quiet"}},
+		{name: "another case", path: "/@ALICE", status: 301, location: "/@alice"},
+		{name: "another case keeps the page", path: "/@ALICE?max_id=" + id(posts[2]), status: 301, location: second},
+		{name: "unknown", path: "/@nobody", status: 404},
+		{name: "awaiting approval", path: "/@pending", status: 404},
+		{name: "no @", path: "/alice", status: 404},
+		{name: "bare @", path: "/@", status: 404},
+		{name: "malformed cursor", path: "/@alice?max_id=x", status: 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := s.get(t, http.MethodGet, tt.path)
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, rec.Body)
+			}
+			if got := rec.Header().Get("Location"); got != tt.location {
+				t.Errorf("Location %q, want %q", got, tt.location)
+			}
+			body := rec.Body.String()
+			for _, want := range tt.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %q; body:\n%s", want, body)
+				}
+			}
+			for _, bad := range tt.excludes {
+				if strings.Contains(body, bad) {
+					t.Errorf("body contains %q", bad)
+				}
+			}
+		})
+	}
+}
+
+func TestStaticFiles(t *testing.T) {
+	s := newSite(t)
+	tests := []struct {
+		path        string
+		contentType string
+		width       int // of a PNG; 0 for other files
+		height      int
+	}{
+		{"/static/avatar.png", "image/png", 96, 96},
+		{"/static/header.png", "image/png", 600, 200},
+		{"/static/style.css", "text/css; charset=utf-8", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			rec := s.get(t, http.MethodGet, tt.path)
+			if rec.Code != 200 || rec.Header().Get("Content-Type") != tt.contentType {
+				t.Fatalf("status %d, type %q", rec.Code, rec.Header().Get("Content-Type"))
+			}
+			if rec.Body.Len() == 0 {
+				t.Fatal("empty body")
+			}
+			if tt.width != 0 {
+				cfg, err := png.DecodeConfig(bytes.NewReader(rec.Body.Bytes()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if cfg.Width != tt.width || cfg.Height != tt.height {
+					t.Errorf("%d×%d, want %d×%d", cfg.Width, cfg.Height, tt.width, tt.height)
+				}
+			}
+			if head := s.get(t, http.MethodHead, tt.path); head.Code != 200 {
+				t.Errorf("HEAD: %d", head.Code)
+			}
+		})
+	}
+}
+
+// TestAPIAlongside checks that mounting the pages leaves the API's routes
+// and its JSON 404 in place.
+func TestAPIAlongside(t *testing.T) {
+	s := newSite(t)
+	alice := s.account(t, "alice", "")
+	public := s.post(t, alice, statuses.CreateInput{Text: "hi"})
+	tests := []struct {
+		path   string
+		status int
+	}{
+		{"/api/v1/statuses/" + id(public), 200},
+		{"/api/v1/nothing/here", 404},
+		{"/api/v1/timelines/tag/birds", 404},
+	}
+	for _, tt := range tests {
+		rec := s.get(t, http.MethodGet, tt.path)
+		if rec.Code != tt.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Errorf("%s: %d %q, want %d JSON", tt.path, rec.Code, rec.Header().Get("Content-Type"), tt.status)
+		}
+	}
+}
