@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/accounts"
+	"github.com/starling-social/starling/follows"
+	"github.com/starling-social/starling/oauth"
+	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/statuses"
+	"github.com/starling-social/starling/timeline"
+)
+
+// database is a store that can bring its own schema up to date.
+type database interface {
+	starling.Store
+	Migrate(ctx context.Context) error
+}
+
+// databaseFile is the SQLite file's name inside --data.
+const databaseFile = "starling.db"
+
+// openDatabase opens the configured store: PostgreSQL when a database URL
+// is set, otherwise SQLite in the data directory (created if missing).
+func openDatabase(ctx context.Context, cfg Config) (database, error) {
+	if cfg.usesPostgres() {
+		return nil, errors.New("this build has no PostgreSQL store yet: leave --database-url empty for SQLite")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(cfg.DataDir, databaseFile))
+}
+
+// app is the wired program: the store and the use-case services on it.
+type app struct {
+	db        database
+	ids       *snowflake.Generator
+	accounts  *accounts.Service
+	oauth     *oauth.Service
+	statuses  *statuses.Service
+	follows   *follows.Service
+	timelines *timeline.Service
+}
+
+// openApp opens the database, brings its schema up to date and builds the
+// services. Every command migrates, so that an admin command run before
+// the first `serve` finds its tables.
+func openApp(ctx context.Context, cfg Config) (*app, error) {
+	ids, err := snowflake.New(cfg.NodeID)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDatabase(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	public := cfg.PublicURL.String()
+	acc := accounts.New(db, ids, public)
+	return &app{
+		db:        db,
+		ids:       ids,
+		accounts:  acc,
+		oauth:     oauth.New(db, ids, acc),
+		statuses:  statuses.New(db, ids, public),
+		follows:   follows.New(db),
+		timelines: timeline.New(db, timeline.NewStoreHome(db)),
+	}, nil
+}
+
+func (a *app) close() error { return a.db.Close() }
