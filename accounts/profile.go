@@ -151,42 +151,15 @@ func isLanguageCode(s string) bool {
 	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
-// render sets a's NoteHTML and each field's ValueHTML, looking up every
-// mentioned username in one query so that only existing accounts are linked.
+// render sets a's NoteHTML and each field's ValueHTML.
 func (s *Service) render(ctx context.Context, a *starling.Account) error {
-	var usernames []string
-	seen := map[string]bool{}
-	collect := func(s string) {
-		for _, e := range text.Extract(s) {
-			if k := strings.ToLower(e.Text); e.Type == text.Mention && !seen[k] {
-				seen[k] = true
-				usernames = append(usernames, e.Text)
-			}
-		}
-	}
-	collect(a.Note)
+	texts := []string{a.Note}
 	for _, f := range a.Fields {
-		collect(f.Value)
+		texts = append(texts, f.Value)
 	}
-	known := map[string]string{} // lower-case username → username as registered
-	if len(usernames) > 0 {
-		found, err := s.store.AccountsByUsernames(ctx, usernames)
-		if err != nil {
-			return err
-		}
-		for _, m := range found {
-			known[strings.ToLower(m.Username)] = m.Username
-		}
-	}
-	links := text.Links{
-		Mention: func(username string) (string, bool) {
-			name, ok := known[strings.ToLower(username)]
-			if !ok {
-				return "", false
-			}
-			return s.publicURL + "/@" + name, true
-		},
-		Hashtag: func(tag string) string { return s.publicURL + "/tags/" + url.PathEscape(tag) },
+	links, err := s.linksFor(ctx, texts...)
+	if err != nil {
+		return err
 	}
 	a.NoteHTML = text.Render(a.Note, links)
 	for i := range a.Fields {
@@ -196,4 +169,43 @@ func (s *Service) render(ctx context.Context, a *starling.Account) error {
 		a.Fields[i].ValueHTML = strings.TrimSuffix(strings.TrimPrefix(html, "<p>"), "</p>")
 	}
 	return nil
+}
+
+// linksFor returns the Links to render texts with, having looked up every
+// username they mention in one query, so that only accounts that exist
+// (and are approved) are linked, to their profile with the username as
+// registered.
+func (s *Service) linksFor(ctx context.Context, texts ...string) (text.Links, error) {
+	var usernames []string
+	seen := map[string]bool{}
+	for _, t := range texts {
+		for _, e := range text.Extract(t) {
+			if k := strings.ToLower(e.Text); e.Type == text.Mention && !seen[k] {
+				seen[k] = true
+				usernames = append(usernames, e.Text)
+			}
+		}
+	}
+	known := map[string]string{} // lower-case username → username as registered
+	if len(usernames) > 0 {
+		found, err := s.store.AccountsByUsernames(ctx, usernames)
+		if err != nil {
+			return text.Links{}, err
+		}
+		for _, m := range found {
+			if m.Approved { // an applicant awaiting approval does not exist yet for others
+				known[strings.ToLower(m.Username)] = m.Username
+			}
+		}
+	}
+	return text.Links{
+		Mention: func(username string) (string, bool) {
+			name, ok := known[strings.ToLower(username)]
+			if !ok {
+				return "", false
+			}
+			return s.publicURL + "/@" + name, true
+		},
+		Hashtag: func(tag string) string { return s.publicURL + "/tags/" + url.PathEscape(tag) },
+	}, nil
 }
