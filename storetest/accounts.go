@@ -316,6 +316,9 @@ func testNotFound(t *testing.T, w *world) {
 		{"AccountByUsername", func() error { return ignore(w.s.AccountByUsername(w.ctx, "bob")) }},
 		{"AccountByEmail", func() error { return ignore(w.s.AccountByEmail(w.ctx, "bob@example.com")) }},
 		{"AccountByEmail empty", func() error { return ignore(w.s.AccountByEmail(w.ctx, "")) }},
+		{"AccountByUsername not UTF-8", func() error { return ignore(w.s.AccountByUsername(w.ctx, "al\xffce")) }},
+		{"AccountByUsername with NUL", func() error { return ignore(w.s.AccountByUsername(w.ctx, "alice\x00")) }},
+		{"AccountByEmail not UTF-8", func() error { return ignore(w.s.AccountByEmail(w.ctx, "\xff@example.com")) }},
 		{"UpdateAccount", func() error {
 			return w.s.UpdateAccount(w.ctx, &starling.Account{ID: missing, Username: "x", Role: starling.RoleUser,
 				DefaultVisibility: starling.VisibilityPublic})
@@ -360,6 +363,8 @@ func testNotFound(t *testing.T, w *world) {
 		{"Following", func() (int, error) { es, err := w.s.Following(w.ctx, a.ID, page(20)); return len(es), err }},
 		{"FollowRequests", func() (int, error) { es, err := w.s.FollowRequests(w.ctx, a.ID, page(20)); return len(es), err }},
 		{"SearchAccounts", func() (int, error) { as, err := w.s.SearchAccounts(w.ctx, "zz", 10, 0); return len(as), err }},
+		{"SearchAccounts empty", func() (int, error) { as, err := w.s.SearchAccounts(w.ctx, "", 10, 0); return len(as), err }},
+		{"SearchAccounts not UTF-8", func() (int, error) { as, err := w.s.SearchAccounts(w.ctx, "a\xff", 10, 0); return len(as), err }},
 	} {
 		n, err := tc.call()
 		if err != nil || n != 0 {

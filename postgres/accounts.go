@@ -1,0 +1,236 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/starling-social/starling"
+)
+
+const accountCols = `a.id, a.username, a.email, a.password_hash, a.display_name, a.note, a.note_html,
+	a.locked, a.bot, a.discoverable, a.fields, a.role, a.approved,
+	a.default_visibility, a.default_sensitive, a.default_language,
+	a.created_at, a.updated_at, a.last_status_at,
+	a.statuses_count, a.followers_count, a.following_count`
+
+// field is the stored form of a starling.Field.
+type field struct {
+	Name       string     `json:"name"`
+	Value      string     `json:"value"`
+	ValueHTML  string     `json:"value_html"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+}
+
+func encodeFields(fs []starling.Field) (string, error) {
+	out := make([]field, len(fs))
+	for i, f := range fs {
+		out[i] = field{Name: f.Name, Value: f.Value, ValueHTML: f.ValueHTML, VerifiedAt: nullTime(f.VerifiedAt)}
+	}
+	b, err := json.Marshal(out)
+	return string(b), err
+}
+
+func decodeFields(s string) ([]starling.Field, error) {
+	var in []field
+	if err := json.Unmarshal([]byte(s), &in); err != nil {
+		return nil, err
+	}
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := make([]starling.Field, len(in))
+	for i, f := range in {
+		out[i] = starling.Field{Name: f.Name, Value: f.Value, ValueHTML: f.ValueHTML, VerifiedAt: fromNullTime(f.VerifiedAt)}
+	}
+	return out, nil
+}
+
+// normFields rounds the verification times as the database will.
+func normFields(fs []starling.Field) {
+	for i := range fs {
+		fs[i].VerifiedAt = normTime(fs[i].VerifiedAt)
+	}
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanAccount(row scanner) (*starling.Account, error) {
+	var (
+		a                    starling.Account
+		fields, role, vis    string
+		createdAt, updatedAt time.Time
+		lastStatusAt         *time.Time
+	)
+	err := row.Scan(&a.ID, &a.Username, &a.Email, &a.PasswordHash, &a.DisplayName, &a.Note, &a.NoteHTML,
+		&a.Locked, &a.Bot, &a.Discoverable, &fields, &role, &a.Approved,
+		&vis, &a.DefaultSensitive, &a.DefaultLanguage,
+		&createdAt, &updatedAt, &lastStatusAt,
+		&a.StatusesCount, &a.FollowersCount, &a.FollowingCount)
+	if err != nil {
+		return nil, err
+	}
+	if a.Fields, err = decodeFields(fields); err != nil {
+		return nil, err
+	}
+	a.Role = starling.Role(role)
+	a.DefaultVisibility = starling.Visibility(vis)
+	a.CreatedAt, a.UpdatedAt, a.LastStatusAt = normTime(createdAt), normTime(updatedAt), fromNullTime(lastStatusAt)
+	return &a, nil
+}
+
+// CreateAccount inserts a. A zero CreatedAt or UpdatedAt is set to now.
+func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
+	stamp(&a.CreatedAt)
+	if a.UpdatedAt.IsZero() {
+		a.UpdatedAt = a.CreatedAt
+	}
+	a.UpdatedAt, a.LastStatusAt = normTime(a.UpdatedAt), normTime(a.LastStatusAt)
+	normFields(a.Fields)
+	fields, err := encodeFields(a.Fields)
+	if err != nil {
+		return starling.Internal(err, "create account")
+	}
+	_, err = db.pool.Exec(ctx, `INSERT INTO accounts (id, username, username_lower, email, email_lower,
+		password_hash, display_name, display_name_lower, note, note_html, locked, bot, discoverable, fields,
+		role, approved, default_visibility, default_sensitive, default_language,
+		created_at, updated_at, last_status_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
+		a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
+		a.Locked, a.Bot, a.Discoverable, fields,
+		string(a.Role), a.Approved, string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
+		a.CreatedAt, a.UpdatedAt, nullTime(a.LastStatusAt))
+	if err != nil {
+		return dbError(err, "create account")
+	}
+	a.StatusesCount, a.FollowersCount, a.FollowingCount = 0, 0, 0
+	return nil
+}
+
+// UpdateAccount saves a's editable fields and sets a.UpdatedAt to now.
+// LastStatusAt is left alone like the counts: CreateStatus maintains it, and
+// saving a profile read before a post must not turn it back.
+func (db *DB) UpdateAccount(ctx context.Context, a *starling.Account) error {
+	normFields(a.Fields)
+	fields, err := encodeFields(a.Fields)
+	if err != nil {
+		return starling.Internal(err, "update account")
+	}
+	updatedAt := now()
+	tag, err := db.pool.Exec(ctx, `UPDATE accounts SET email = $2, email_lower = $3, password_hash = $4,
+		display_name = $5, display_name_lower = $6, note = $7, note_html = $8,
+		locked = $9, bot = $10, discoverable = $11, fields = $12, role = $13, approved = $14,
+		default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18
+		WHERE id = $1`,
+		a.ID, a.Email, strings.ToLower(a.Email), a.PasswordHash,
+		a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
+		a.Locked, a.Bot, a.Discoverable, fields, string(a.Role), a.Approved,
+		string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
+		updatedAt)
+	if err != nil {
+		return dbError(err, "update account")
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound()
+	}
+	a.UpdatedAt = updatedAt
+	return nil
+}
+
+func (db *DB) accountWhere(ctx context.Context, op, where string, args ...any) (*starling.Account, error) {
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE `+where, args...))
+	if isNoRows(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	return a, nil
+}
+
+func (db *DB) AccountByID(ctx context.Context, id int64) (*starling.Account, error) {
+	return db.accountWhere(ctx, "account by id", `a.id = $1`, id)
+}
+
+func (db *DB) AccountByUsername(ctx context.Context, username string) (*starling.Account, error) {
+	if !storable(username) {
+		return nil, notFound()
+	}
+	return db.accountWhere(ctx, "account by username", `a.username_lower = $1`, strings.ToLower(username))
+}
+
+// AccountByEmail never matches the empty address, which many accounts share.
+func (db *DB) AccountByEmail(ctx context.Context, email string) (*starling.Account, error) {
+	if email == "" || !storable(email) {
+		return nil, notFound()
+	}
+	return db.accountWhere(ctx, "account by email", `a.email_lower = $1`, strings.ToLower(email))
+}
+
+func (db *DB) accounts(ctx context.Context, op, query string, args ...any) ([]*starling.Account, error) {
+	rows, err := db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*starling.Account, error) { return scanAccount(row) })
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	return out, nil
+}
+
+func (db *DB) AccountsByIDs(ctx context.Context, ids []int64) ([]*starling.Account, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.accounts(ctx, "accounts by ids", `SELECT `+accountCols+` FROM accounts a WHERE a.id = ANY ($1)`, ids)
+}
+
+func (db *DB) AccountsByUsernames(ctx context.Context, usernames []string) ([]*starling.Account, error) {
+	if len(usernames) == 0 {
+		return nil, nil
+	}
+	lower := make([]string, len(usernames))
+	for i, u := range usernames {
+		lower[i] = strings.ToLower(u)
+	}
+	return db.accounts(ctx, "accounts by usernames", `SELECT `+accountCols+` FROM accounts a
+		WHERE a.username_lower = ANY ($1)`, lower)
+}
+
+// SearchAccounts matches prefixes with a range on the lower-cased columns,
+// which their "C"-collated indexes answer: every string that starts with q
+// sorts at or after q and before q followed by the largest code point.
+// (LIKE 'q%' would only use the index in a plan made for that one value.)
+func (db *DB) SearchAccounts(ctx context.Context, query string, limit, offset int) ([]*starling.Account, error) {
+	q := strings.ToLower(query)
+	if q == "" || !storable(q) {
+		return nil, nil
+	}
+	return db.accounts(ctx, "search accounts", `SELECT `+accountCols+` FROM accounts a
+		WHERE a.approved
+		AND ((a.username_lower >= $1 AND a.username_lower < $2)
+		  OR (a.display_name_lower >= $1 AND a.display_name_lower < $2))
+		ORDER BY a.username_lower = $1 DESC, a.followers_count DESC, a.id
+		LIMIT $3 OFFSET $4`, q, q+string(utf8.MaxRune), limit, offset)
+}
+
+func (db *DB) CountAccounts(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE approved`).Scan(&n); err != nil {
+		return 0, starling.Internal(err, "count accounts")
+	}
+	return n, nil
+}
+
+// storable reports whether PostgreSQL can hold s as text: valid UTF-8
+// without NUL. A lookup of anything else finds nothing, rather than failing
+// as the server would.
+func storable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}

@@ -1,0 +1,197 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/starling-social/starling"
+)
+
+// Follow inserts the follow unless it exists, and moves the counters only
+// when it inserted one. Of two concurrent follows of the same pair, the
+// second waits for the first to commit and then inserts nothing.
+func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID); err != nil {
+			return err
+		}
+		return follow(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "follow")
+	}
+	return nil
+}
+
+func follow(ctx context.Context, tx pgx.Tx, followerID, followeeID int64) error {
+	tag, err := tx.Exec(ctx, `INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
+		ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, now())
+	if err != nil {
+		return err
+	}
+	return addFollowCounts(ctx, tx, tag, followerID, followeeID, 1)
+}
+
+// addFollowCounts adds delta to both sides' counters when tag reports a
+// changed follow row. One statement updates both rows, so every such
+// update locks them in the same order (the scan's, id order through the
+// index) and two follows in opposite directions cannot deadlock.
+func addFollowCounts(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, followerID, followeeID, delta int64) error {
+	if tag.RowsAffected() == 0 {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `UPDATE accounts SET
+		following_count = greatest(following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END, 0),
+		followers_count = greatest(followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END, 0)
+		WHERE id IN ($1, $2)`, followerID, followeeID, delta)
+	return err
+}
+
+func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
+			followerID, followeeID)
+		if err != nil {
+			return err
+		}
+		return addFollowCounts(ctx, tx, tag, followerID, followeeID, -1)
+	})
+	if err != nil {
+		return dbError(err, "unfollow")
+	}
+	return nil
+}
+
+func (db *DB) CreateFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	_, err := db.pool.Exec(ctx, `INSERT INTO follow_requests (follower_id, followee_id, created_at)
+		VALUES ($1, $2, $3) ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, now())
+	if err != nil {
+		return dbError(err, "create follow request")
+	}
+	return nil
+}
+
+func (db *DB) AuthorizeFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		if err := deleteRequest(ctx, tx, followerID, followeeID); err != nil {
+			return err
+		}
+		return follow(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "authorize follow request")
+	}
+	return nil
+}
+
+func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID int64) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		return deleteRequest(ctx, tx, followerID, followeeID)
+	})
+	if err != nil {
+		return dbError(err, "reject follow request")
+	}
+	return nil
+}
+
+// deleteRequest deletes the request, ENOTFOUND when there was none.
+func deleteRequest(ctx context.Context, tx pgx.Tx, followerID, followeeID int64) error {
+	tag, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
+		followerID, followeeID)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound()
+	}
+	return nil
+}
+
+func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "follow requests", `follow_requests e JOIN accounts a ON a.id = e.follower_id`,
+		`e.followee_id = $1`, accountID, p)
+}
+
+func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "followers", `follows e JOIN accounts a ON a.id = e.follower_id`,
+		`e.followee_id = $1`, accountID, p)
+}
+
+func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	return db.edges(ctx, "following", `follows e JOIN accounts a ON a.id = e.followee_id`,
+		`e.follower_id = $1`, accountID, p)
+}
+
+// edges pages through from (which names the edge table e and joins the
+// listed account as a) by the edge id.
+func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	where, args, reversed := pageQuery(where, "e.id", p, []any{accountID})
+	rows, err := db.pool.Query(ctx, `SELECT e.id, `+accountCols+` FROM `+from+` WHERE `+where, args...)
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (starling.Edge, error) {
+		var cursor int64
+		a, err := scanAccount(prefixed{row, &cursor})
+		return starling.Edge{Cursor: cursor, Account: a}, err
+	})
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	if reversed {
+		reverse(out)
+	}
+	return out, nil
+}
+
+// prefixed scans one extra leading column into first, so that scanAccount
+// can read rows that start with an edge id.
+type prefixed struct {
+	row   scanner
+	first any
+}
+
+func (p prefixed) Scan(dest ...any) error {
+	return p.row.Scan(append([]any{p.first}, dest...)...)
+}
+
+// Relationships reads every flag for all the ids in one query; ids of
+// missing accounts are absent from its rows and keep the zero value.
+func (db *DB) Relationships(ctx context.Context, viewerID int64, ids []int64) ([]starling.Relationship, error) {
+	out := make([]starling.Relationship, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT a.id,
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = a.id),
+		EXISTS (SELECT 1 FROM follows WHERE follower_id = a.id AND followee_id = $1),
+		EXISTS (SELECT 1 FROM follow_requests WHERE follower_id = $1 AND followee_id = a.id),
+		EXISTS (SELECT 1 FROM follow_requests WHERE follower_id = a.id AND followee_id = $1)
+		FROM accounts a WHERE a.id = ANY ($2)`, viewerID, ids)
+	if err != nil {
+		return nil, starling.Internal(err, "relationships")
+	}
+	found := make(map[int64]starling.Relationship, len(ids))
+	var r starling.Relationship
+	_, err = pgx.ForEachRow(rows, []any{&r.ID, &r.Following, &r.FollowedBy, &r.Requested, &r.RequestedBy}, func() error {
+		// Reblogs are shown by default once following (or asking to).
+		r.ShowingReblogs = r.Following || r.Requested
+		found[r.ID] = r
+		return nil
+	})
+	if err != nil {
+		return nil, starling.Internal(err, "relationships")
+	}
+	for i, id := range ids {
+		out[i] = found[id]
+		out[i].ID = id
+	}
+	return out, nil
+}

@@ -1,0 +1,158 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/starling-social/starling"
+)
+
+// CreateApp inserts app. A zero CreatedAt is set to now.
+func (db *DB) CreateApp(ctx context.Context, app *starling.App) error {
+	stamp(&app.CreatedAt)
+	uris := app.RedirectURIs
+	if uris == nil {
+		uris = []string{} // the column is NOT NULL
+	}
+	_, err := db.pool.Exec(ctx, `INSERT INTO apps (id, name, website, redirect_uris, scopes, client_id,
+		client_secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		app.ID, app.Name, app.Website, uris, app.Scopes, app.ClientID, app.ClientSecretHash, app.CreatedAt)
+	if err != nil {
+		return dbError(err, "create app")
+	}
+	return nil
+}
+
+func (db *DB) app(ctx context.Context, op, where string, arg any) (*starling.App, error) {
+	var (
+		app       starling.App
+		createdAt time.Time
+	)
+	err := db.pool.QueryRow(ctx, `SELECT id, name, website, redirect_uris, scopes, client_id,
+		client_secret_hash, created_at FROM apps WHERE `+where, arg).
+		Scan(&app.ID, &app.Name, &app.Website, &app.RedirectURIs, &app.Scopes, &app.ClientID, &app.ClientSecretHash, &createdAt)
+	if isNoRows(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	if len(app.RedirectURIs) == 0 {
+		app.RedirectURIs = nil
+	}
+	app.CreatedAt = normTime(createdAt)
+	return &app, nil
+}
+
+func (db *DB) AppByID(ctx context.Context, id int64) (*starling.App, error) {
+	return db.app(ctx, "app by id", `id = $1`, id)
+}
+
+func (db *DB) AppByClientID(ctx context.Context, clientID string) (*starling.App, error) {
+	if !storable(clientID) {
+		return nil, notFound()
+	}
+	return db.app(ctx, "app by client id", `client_id = $1`, clientID)
+}
+
+// CreateToken inserts t. A zero CreatedAt is set to now.
+func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
+	stamp(&t.CreatedAt)
+	_, err := db.pool.Exec(ctx, `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id,
+		scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, t.CreatedAt)
+	if err != nil {
+		return dbError(err, "create token")
+	}
+	return nil
+}
+
+func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
+	var (
+		t              starling.Token
+		appID, account *int64
+		createdAt      time.Time
+	)
+	err := db.pool.QueryRow(ctx, `SELECT id, access_hash, refresh_hash, app_id, account_id, scopes, created_at
+		FROM tokens WHERE `+where, arg).
+		Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &appID, &account, &t.Scopes, &createdAt)
+	if isNoRows(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	if appID != nil {
+		t.AppID = *appID
+	}
+	if account != nil {
+		t.AccountID = *account
+	}
+	t.CreatedAt = normTime(createdAt)
+	return &t, nil
+}
+
+// TokenByAccessHash finds the token; revoked tokens are deleted, so every
+// token found is live.
+func (db *DB) TokenByAccessHash(ctx context.Context, hash string) (*starling.Token, error) {
+	if !storable(hash) {
+		return nil, notFound()
+	}
+	return db.token(ctx, "token by access hash", `access_hash = $1`, hash)
+}
+
+// TokenByRefreshHash never matches the empty hash of tokens without a
+// refresh token.
+func (db *DB) TokenByRefreshHash(ctx context.Context, hash string) (*starling.Token, error) {
+	if hash == "" || !storable(hash) {
+		return nil, notFound()
+	}
+	return db.token(ctx, "token by refresh hash", `refresh_hash = $1`, hash)
+}
+
+func (db *DB) RevokeToken(ctx context.Context, id int64) error {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id); err != nil {
+		return starling.Internal(err, "revoke token")
+	}
+	return nil
+}
+
+// CreateAuthCode inserts c. A zero CreatedAt is set to now.
+func (db *DB) CreateAuthCode(ctx context.Context, c *starling.AuthCode) error {
+	stamp(&c.CreatedAt)
+	c.ExpiresAt = normTime(c.ExpiresAt)
+	_, err := db.pool.Exec(ctx, `INSERT INTO auth_codes (hash, app_id, account_id, redirect_uri, scopes,
+		code_challenge, code_challenge_method, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.Hash, c.AppID, c.AccountID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod,
+		c.CreatedAt, c.ExpiresAt)
+	if err != nil {
+		return dbError(err, "create auth code")
+	}
+	return nil
+}
+
+// TakeAuthCode deletes and returns the code in one statement, so of two
+// concurrent takers only one gets it.
+func (db *DB) TakeAuthCode(ctx context.Context, hash string) (*starling.AuthCode, error) {
+	if !storable(hash) {
+		return nil, notFound()
+	}
+	var (
+		c                    starling.AuthCode
+		createdAt, expiresAt time.Time
+	)
+	err := db.pool.QueryRow(ctx, `DELETE FROM auth_codes WHERE hash = $1
+		RETURNING hash, app_id, account_id, redirect_uri, scopes, code_challenge, code_challenge_method,
+		created_at, expires_at`, hash).
+		Scan(&c.Hash, &c.AppID, &c.AccountID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod,
+			&createdAt, &expiresAt)
+	if isNoRows(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, starling.Internal(err, "take auth code")
+	}
+	c.CreatedAt, c.ExpiresAt = normTime(createdAt), normTime(expiresAt)
+	return &c, nil
+}

@@ -1,0 +1,324 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/starling-social/starling"
+)
+
+// idempotencyWindow is how long an idempotency key stands for the status
+// first posted with it.
+const idempotencyWindow = time.Hour
+
+const statusCols = `s.id, s.account_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility,
+	s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.application_id, s.created_at, s.edited_at,
+	s.replies_count, s.reblogs_count, s.favourites_count`
+
+func scanStatus(row scanner) (*starling.Status, error) {
+	var (
+		s         starling.Status
+		vis       string
+		createdAt time.Time
+		editedAt  *time.Time
+	)
+	err := row.Scan(&s.ID, &s.AccountID, &s.Text, &s.Content, &s.SpoilerText, &s.Sensitive, &vis,
+		&s.Language, &s.InReplyToID, &s.InReplyToAccountID, &s.ApplicationID, &createdAt, &editedAt,
+		&s.RepliesCount, &s.ReblogsCount, &s.FavouritesCount)
+	if err != nil {
+		return nil, err
+	}
+	s.Visibility = starling.Visibility(vis)
+	s.CreatedAt, s.EditedAt = normTime(createdAt), fromNullTime(editedAt)
+	return &s, nil
+}
+
+// CreateStatus inserts s with its mentions and tags and updates the
+// counters, in one transaction.
+//
+// The idempotency key is claimed first, by an upsert that only takes over
+// an entry older than the window. When it claims nothing, a post with that
+// key is less than an hour old and is returned instead. A concurrent post
+// with the same key waits on the key's row lock and then finds it taken.
+// The window is measured from s.CreatedAt, which the caller sets to the
+// time of posting.
+func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyKey string) (*starling.Status, error) {
+	s.CreatedAt, s.EditedAt = normTime(s.CreatedAt), normTime(s.EditedAt)
+	var prior int64
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		if idempotencyKey != "" {
+			var claimed int64
+			err := tx.QueryRow(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at)
+				VALUES ($1, $2, $3, $4)
+				ON CONFLICT (account_id, key) DO UPDATE
+				SET status_id = excluded.status_id, created_at = excluded.created_at
+				WHERE idempotency_keys.created_at <= $5
+				RETURNING status_id`,
+				s.AccountID, idempotencyKey, s.ID, s.CreatedAt, s.CreatedAt.Add(-idempotencyWindow)).Scan(&claimed)
+			if isNoRows(err) {
+				return tx.QueryRow(ctx, `SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
+					s.AccountID, idempotencyKey).Scan(&prior)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, text, content, spoiler_text, sensitive,
+			visibility, language, in_reply_to_id, in_reply_to_account_id, application_id, created_at, edited_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			s.ID, s.AccountID, s.Text, s.Content, s.SpoilerText, s.Sensitive,
+			string(s.Visibility), s.Language, s.InReplyToID, s.InReplyToAccountID, s.ApplicationID,
+			s.CreatedAt, nullTime(s.EditedAt))
+		if err != nil {
+			return err
+		}
+		if len(s.Mentions) > 0 {
+			accounts := make([]int64, len(s.Mentions))
+			usernames := make([]string, len(s.Mentions))
+			for i, m := range s.Mentions {
+				accounts[i], usernames[i] = m.AccountID, m.Username
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO status_mentions (status_id, account_id, username, position)
+				SELECT $1, m.account_id, m.username, m.position - 1
+				FROM unnest($2::bigint[], $3::text[]) WITH ORDINALITY AS m (account_id, username, position)
+				ON CONFLICT DO NOTHING`, s.ID, accounts, usernames)
+			if err != nil {
+				return err
+			}
+		}
+		if len(s.Tags) > 0 {
+			lower := make([]string, len(s.Tags))
+			for i, name := range s.Tags {
+				lower[i] = strings.ToLower(name)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO status_tags (status_id, name, name_lower, position)
+				SELECT $1, t.name, t.name_lower, t.position - 1
+				FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t (name, name_lower, position)
+				ON CONFLICT DO NOTHING`, s.ID, s.Tags, lower)
+			if err != nil {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
+			last_status_at = greatest(last_status_at, $2) WHERE id = $1`, s.AccountID, s.CreatedAt)
+		if err != nil {
+			return err
+		}
+		if s.InReplyToID != 0 {
+			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`,
+				s.InReplyToID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, "create status")
+	}
+	if prior != 0 {
+		return db.StatusByID(ctx, prior)
+	}
+	return s, nil
+}
+
+func (db *DB) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
+	ss, err := db.statuses(ctx, "status by id", `SELECT `+statusCols+` FROM statuses s WHERE s.id = $1`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ss) == 0 {
+		return nil, notFound()
+	}
+	return ss[0], nil
+}
+
+func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Status, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.statuses(ctx, "statuses by ids", `SELECT `+statusCols+` FROM statuses s WHERE s.id = ANY ($1)`, ids)
+}
+
+// DeleteStatus deletes the status; its mentions, tags and idempotency key
+// go with it by cascade. The author's row is locked before the status, the
+// order CreateStatus takes them in. The parent's replies count drops only
+// if the parent still exists, which the UPDATE finding no row takes care of.
+func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var accountID, parentID int64
+		err := tx.QueryRow(ctx, `SELECT account_id, in_reply_to_id FROM statuses WHERE id = $1`, id).
+			Scan(&accountID, &parentID)
+		if isNoRows(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = greatest(statuses_count - 1, 0) WHERE id = $1`,
+			accountID)
+		if err != nil {
+			return err
+		}
+		// A concurrent delete may have come first: then this one did not
+		// happen, and the rollback takes back the count.
+		tag, err := tx.Exec(ctx, `DELETE FROM statuses WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return notFound()
+		}
+		if parentID != 0 {
+			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`,
+				parentID)
+		}
+		return err
+	})
+	if err != nil {
+		return dbError(err, "delete status")
+	}
+	return nil
+}
+
+// visibleTo is the SQL form of policy.CanView for the viewer bound to
+// parameter $1 (0 when anonymous).
+const visibleTo = `(s.account_id = $1
+	OR s.visibility IN ('public', 'unlisted')
+	OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = s.account_id))
+	OR (s.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = $1)))`
+
+// HomeTimeline is policy.InHome in SQL. The account_id IN (…) condition
+// lets the planner walk the (account_id, id) index of the viewer and each
+// followee; the rest filters those rows:
+//   - the viewer's own statuses pass;
+//   - a followee's status passes unless it is direct and does not mention
+//     the viewer (private ones are visible to followers);
+//   - and unless it replies to someone other than its author, the viewer
+//     or an account the viewer follows.
+func (db *DB) HomeTimeline(ctx context.Context, viewerID int64, p starling.Page) ([]*starling.Status, error) {
+	where := `s.account_id IN (SELECT followee_id FROM follows WHERE follower_id = $1 UNION ALL SELECT $1)
+		AND (s.account_id = $1 OR (
+			(s.visibility <> 'direct'
+			  OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = $1))
+			AND (s.in_reply_to_account_id IN (0, s.account_id, $1)
+			  OR s.in_reply_to_account_id IN (SELECT followee_id FROM follows WHERE follower_id = $1))))`
+	return db.page(ctx, "home timeline", where, p, viewerID)
+}
+
+// PublicTimeline reads the partial index of public statuses. LocalOnly
+// changes nothing yet: every status is local until federation exists.
+func (db *DB) PublicTimeline(ctx context.Context, _ starling.PublicTimelineQuery, p starling.Page) ([]*starling.Status, error) {
+	where := `s.visibility = 'public' AND s.in_reply_to_account_id IN (0, s.account_id)`
+	return db.page(ctx, "public timeline", where, p)
+}
+
+func (db *DB) AccountStatuses(ctx context.Context, q starling.AccountStatusesQuery, p starling.Page) ([]*starling.Status, error) {
+	where := `s.account_id = $2 AND ` + visibleTo
+	if q.ExcludeReplies {
+		where += ` AND s.in_reply_to_account_id IN (0, s.account_id)`
+	}
+	if q.OnlyMedia {
+		where += ` AND s.has_media`
+	}
+	return db.page(ctx, "account statuses", where, p, q.ViewerID, q.AccountID)
+}
+
+// page reads one page of statuses matching where, newest first.
+func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
+	where, args, reversed := pageQuery(where, "s.id", p, args)
+	ss, err := db.statuses(ctx, op, `SELECT `+statusCols+` FROM statuses s WHERE `+where, args...)
+	if reversed {
+		reverse(ss)
+	}
+	return ss, err
+}
+
+// Ancestors walks up the reply chain from the status, stopping after limit
+// steps or at a parent that no longer exists.
+func (db *DB) Ancestors(ctx context.Context, id int64, limit int) ([]*starling.Status, error) {
+	return db.statuses(ctx, "ancestors", `WITH RECURSIVE chain (id, parent, depth) AS (
+			SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $1
+			UNION ALL
+			SELECT s.id, s.in_reply_to_id, c.depth + 1 FROM chain c JOIN statuses s ON s.id = c.parent
+			WHERE c.depth < $2
+		)
+		SELECT `+statusCols+` FROM chain c JOIN statuses s ON s.id = c.id
+		WHERE c.depth > 0 ORDER BY c.depth DESC`, id, limit)
+}
+
+// Descendants walks the reply tree down from the status. Each row carries
+// the path of ids from the root, so that sorting by path (arrays compare
+// element by element) lists the tree depth first and siblings in posting
+// order (ids grow with time). The walk ends: a status can only reply to one
+// that existed before it, so the tree has no cycles.
+func (db *DB) Descendants(ctx context.Context, id int64, limit int) ([]*starling.Status, error) {
+	return db.statuses(ctx, "descendants", `WITH RECURSIVE tree (id, path) AS (
+			SELECT id, ARRAY[]::bigint[] FROM statuses WHERE id = $1
+			UNION ALL
+			SELECT s.id, t.path || s.id FROM tree t JOIN statuses s ON s.in_reply_to_id = t.id
+			WHERE s.in_reply_to_id <> 0 -- lets the partial index serve
+		)
+		SELECT `+statusCols+` FROM tree t JOIN statuses s ON s.id = t.id
+		WHERE t.id <> $1 ORDER BY t.path LIMIT $2`, id, limit)
+}
+
+// statuses runs a query selecting statusCols and fills in the mentions and
+// tags of all the rows with one query each.
+func (db *DB) statuses(ctx context.Context, op, query string, args ...any) ([]*starling.Status, error) {
+	rows, err := db.pool.Query(ctx, query, args...)
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*starling.Status, error) { return scanStatus(row) })
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	if err := db.attach(ctx, out); err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	return out, nil
+}
+
+// attach loads the mentions and tags of ss.
+func (db *DB) attach(ctx context.Context, ss []*starling.Status) error {
+	if len(ss) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*starling.Status, len(ss))
+	ids := make([]int64, len(ss))
+	for i, s := range ss {
+		byID[s.ID], ids[i] = s, s.ID
+	}
+
+	var (
+		id   int64
+		m    starling.Mention
+		name string
+	)
+	rows, err := db.pool.Query(ctx, `SELECT status_id, account_id, username FROM status_mentions
+		WHERE status_id = ANY ($1) ORDER BY status_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&id, &m.AccountID, &m.Username}, func() error {
+		s := byID[id]
+		s.Mentions = append(s.Mentions, m)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	rows, err = db.pool.Query(ctx, `SELECT status_id, name FROM status_tags
+		WHERE status_id = ANY ($1) ORDER BY status_id, position`, ids)
+	if err != nil {
+		return err
+	}
+	_, err = pgx.ForEachRow(rows, []any{&id, &name}, func() error {
+		s := byID[id]
+		s.Tags = append(s.Tags, name)
+		return nil
+	})
+	return err
+}
