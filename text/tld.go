@@ -1,0 +1,100 @@
+package text
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The TLD lists in tld_list.go are generated from twitter-text's
+// tld_lib.yml, which follows the IANA root zone database.
+//go:generate go run gen_tlds.go -src ../../shared/conformance/twitter-text/tld_lib.yml -out tld_list.go
+
+var (
+	genericTLDs = tldSet(genericTLDList)
+	countryTLDs = tldSet(countryTLDList)
+	// maxTLDBytes bounds how far matchTLD looks ahead.
+	maxTLDBytes = max(longest(genericTLDList), longest(countryTLDList))
+)
+
+func tldSet(list string) map[string]struct{} {
+	m := make(map[string]struct{}, strings.Count(list, "\n"))
+	for _, t := range strings.Split(strings.TrimSuffix(list, "\n"), "\n") {
+		m[t] = struct{}{}
+	}
+	return m
+}
+
+func longest(list string) int {
+	n := 0
+	for _, t := range strings.Split(list, "\n") {
+		n = max(n, len(t))
+	}
+	return n
+}
+
+// tldBoundary reports whether a top-level domain may end at byte i of s:
+// it must not run on into a letter, digit or one of "@+-", or it would be
+// the start of a longer word rather than a TLD.
+func tldBoundary(s string, i int) bool {
+	if i >= len(s) {
+		return true
+	}
+	c := s[i]
+	return !(c < 0x80 && (asciiClass[c]&cAlnum != 0 || c == '@' || c == '+' || c == '-'))
+}
+
+// matchTLD returns the end of the top-level domain starting at byte i of s.
+// Like twitter-text it prefers a generic TLD to a country code, and the
+// longest candidate within each list; failing both, it accepts a punycode
+// label ("xn--...").
+func matchTLD(s string, i int) (int, bool) {
+	var key [96]byte
+	n, bestGeneric, bestCountry := 0, -1, -1
+	for j := i; j < len(s); {
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if r < 0x80 {
+			if (r|0x20) < 'a' || (r|0x20) > 'z' {
+				break // TLDs consist of letters only
+			}
+			r |= 0x20
+		} else if !unicode.In(r, unicode.L, unicode.M) {
+			break
+		} else {
+			r = unicode.ToLower(r)
+		}
+		if n+utf8.UTFMax > len(key) || n >= maxTLDBytes {
+			break
+		}
+		n += utf8.EncodeRune(key[n:], r)
+		j += size
+		if !tldBoundary(s, j) {
+			continue
+		}
+		if _, ok := genericTLDs[string(key[:n])]; ok {
+			bestGeneric = j
+		}
+		if _, ok := countryTLDs[string(key[:n])]; ok {
+			bestCountry = j
+		}
+	}
+	switch {
+	case bestGeneric > 0:
+		return bestGeneric, true
+	case bestCountry > 0:
+		return bestCountry, true
+	}
+	return matchPunycode(s, i)
+}
+
+// matchPunycode matches an ASCII-encoded IDN label such as "xn--p1ai".
+func matchPunycode(s string, i int) (int, bool) {
+	if len(s)-i < 5 || !strings.EqualFold(s[i:i+4], "xn--") {
+		return 0, false
+	}
+	j := i + 4
+	for j < len(s) && (s[j] == '-' || asciiIs(rune(s[j]), cAlnum)) {
+		j++
+	}
+	return j, j > i+4
+}

@@ -1,0 +1,48 @@
+package text
+
+import "unicode/utf8"
+
+// Entity offsets are UTF-16 code units, the unit twitter-text, JavaScript
+// clients and the Mastodon API use; internally the scanners work in bytes.
+
+// utf16Len returns the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for i := 0; i < len(s); {
+		if s[i] < 0x80 {
+			n++
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		n += utf16Units(r)
+		i += size
+	}
+	return n
+}
+
+// utf16Units is the number of UTF-16 code units r takes.
+func utf16Units(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// utf16Offsets converts the byte offsets in spans (sorted by start, not
+// overlapping) to UTF-16 offsets in place, walking s once.
+func utf16Offsets(s string, spans []span) {
+	pos, units := 0, 0
+	advance := func(to int) int {
+		for pos < to {
+			r, size := utf8.DecodeRuneInString(s[pos:])
+			pos += size
+			units += utf16Units(r)
+		}
+		return units
+	}
+	for i := range spans {
+		spans[i].start = advance(spans[i].start)
+		spans[i].end = advance(spans[i].end)
+	}
+}
