@@ -15,13 +15,21 @@ import (
 	"testing"
 )
 
+// requireEnv, when "1", turns the skips of a missing client into
+// failures: CI sets it, so that a broken install cannot pass as a skip.
+const requireEnv = "STARLING_E2E"
+
 // nodeWithMasto returns a Node.js (22 or newer, as masto needs) that can
 // run masto_flow.mjs, or skips the test when the npm packages are not
 // installed.
 func nodeWithMasto(t *testing.T) string {
 	t.Helper()
+	skip := t.Skip
+	if os.Getenv(requireEnv) == "1" {
+		skip = t.Fatal
+	}
 	if _, err := os.Stat(filepath.Join("node_modules", "masto", "package.json")); err != nil {
-		t.Skip("e2e: the masto client is not installed; run `npm ci` in e2e/ (.ci/run does) to run this test")
+		skip("e2e: the masto client is not installed; run `npm ci` in e2e/ (.ci/run does) to run this test")
 	}
 	// package.json installs Node 22 as an npm package on linux-x64, so the
 	// test does not depend on the machine's Node.
@@ -31,12 +39,12 @@ func nodeWithMasto(t *testing.T) string {
 	}
 	node, err := exec.LookPath("node")
 	if err != nil {
-		t.Skip("e2e: no node binary; masto needs Node.js 22 or newer")
+		skip("e2e: no node binary; masto needs Node.js 22 or newer")
 	}
 	out, err := exec.Command(node, "-p", "process.versions.node.split('.')[0]").Output()
 	major, _ := strconv.Atoi(strings.TrimSpace(string(out)))
 	if err != nil || major < 22 {
-		t.Skipf("e2e: %s is Node.js %s; masto needs 22 or newer", node, strings.TrimSpace(string(out)))
+		skip(fmt.Sprintf("e2e: %s is Node.js %s; masto needs 22 or newer", node, strings.TrimSpace(string(out))))
 	}
 	return node
 }
