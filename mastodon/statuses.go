@@ -11,6 +11,7 @@ import (
 
 func (s *Server) statusRoutes() {
 	s.handle("POST /api/v1/statuses", userOnly, "write:statuses", s.postStatus)
+	s.handle("GET /api/v1/statuses", anyone, "read:statuses", s.getStatuses)
 	s.handle("GET /api/v1/statuses/{id}", anyone, "read:statuses", s.getStatus)
 	s.handle("DELETE /api/v1/statuses/{id}", userOnly, "write:statuses", s.deleteStatus)
 	s.handle("GET /api/v1/statuses/{id}/context", anyone, "read:statuses", s.statusContext)
@@ -79,6 +80,34 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return ok(w, e)
+}
+
+// maxStatusIDs bounds how many statuses one request may ask for.
+const maxStatusIDs = starling.MaxPageLimit
+
+// getStatuses answers GET /api/v1/statuses?id[]=…: the statuses the caller
+// may see, in the order asked, leaving out missing and hidden ones.
+func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.params(w, r)
+	if err != nil {
+		return err
+	}
+	ids, err := p.IDs("id")
+	if err != nil {
+		return err
+	}
+	if len(ids) > maxStatusIDs {
+		return starling.Errorf(starling.EBADREQUEST, "At most %d ids may be asked for at once", maxStatusIDs)
+	}
+	list, err := s.svc.Statuses.List(r.Context(), viewerID(r), ids)
+	if err != nil {
+		return err
+	}
+	entities, err := s.statusEntities(r.Context(), list, viewerOf(r))
+	if err != nil {
+		return err
+	}
+	return ok(w, entities)
 }
 
 // deleteStatus answers with the deleted status and its source text, which

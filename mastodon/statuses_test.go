@@ -278,3 +278,39 @@ func mustID(t testing.TB, id string) int64 {
 	}
 	return n
 }
+
+func TestGetStatuses(t *testing.T) {
+	api := newTestAPI(t)
+	author, authorID := api.signUp(t, "author")
+	follower, _ := api.signUp(t, "follower")
+	api.follow(t, follower, authorID)
+	public := api.post(t, author, url.Values{"status": {"public"}})
+	private := api.post(t, author, url.Values{"status": {"private"}, "visibility": {"private"}})
+	tooMany := strings.Repeat("&id[]="+public.ID, maxStatusIDs+1)
+
+	tests := []struct {
+		name   string
+		query  string
+		token  string
+		status int
+		want   []string
+	}{
+		{"none", "", "", 200, []string{}},
+		{"one", "?id=" + public.ID, "", 200, []string{public.ID}},
+		{"follower, in order", "?id[]=" + private.ID + "&id[]=" + public.ID, follower, 200, []string{private.ID, public.ID}},
+		{"anonymous, hidden left out", "?id[]=" + private.ID + "&id[]=" + public.ID, "", 200, []string{public.ID}},
+		{"malformed", "?id[]=x", "", 400, nil},
+		{"too many", "?" + tooMany[1:], "", 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := api.do(t, http.MethodGet, "/api/v1/statuses"+tt.query, tt.token, nil)
+			wantStatus(t, rec, tt.status)
+			if tt.status == 200 {
+				if got := statusIDs(decode[[]Status](t, rec)); !equalStrings(got, tt.want) {
+					t.Errorf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}

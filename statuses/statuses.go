@@ -236,6 +236,34 @@ func (s *Service) Get(ctx context.Context, viewerID, id int64) (*starling.Status
 	return st, nil
 }
 
+// List returns the statuses among ids that viewerID may see, in the order
+// of ids and once each; missing and hidden ones are left out alike.
+func (s *Service) List(ctx context.Context, viewerID int64, ids []int64) ([]*starling.Status, error) {
+	if len(ids) == 0 {
+		return []*starling.Status{}, nil
+	}
+	found, err := s.store.StatusesByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*starling.Status, len(found))
+	for _, st := range found {
+		byID[st.ID] = st
+	}
+	ordered := make([]*starling.Status, 0, len(found))
+	for _, id := range ids {
+		if st, ok := byID[id]; ok {
+			ordered = append(ordered, st)
+			delete(byID, id)
+		}
+	}
+	v, err := s.viewer(ctx, viewerID, ordered)
+	if err != nil {
+		return nil, err
+	}
+	return visible(v, ordered), nil
+}
+
 // viewer builds the policy.Viewer for judging lists, asking the store
 // about follows once, and only for the authors of private statuses whose
 // visibility depends on them.

@@ -407,3 +407,39 @@ func ids(list []*starling.Status) []int64 {
 	}
 	return out
 }
+
+func TestList(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.account(t, "author")
+	follower := e.account(t, "follower")
+	stranger := e.account(t, "stranger")
+	e.follow(t, follower, author)
+	public := e.post(t, author, statuses.CreateInput{Text: "public"})
+	private := e.post(t, author, statuses.CreateInput{Text: "private", Visibility: "private"})
+	missing := e.ids.Next()
+
+	tests := []struct {
+		name   string
+		viewer int64
+		ids    []int64
+		want   []int64
+	}{
+		{"none asked", follower.ID, nil, nil},
+		{"in the order asked, once each", follower.ID, []int64{private.ID, public.ID, private.ID, missing}, []int64{private.ID, public.ID}},
+		{"hidden ones left out", stranger.ID, []int64{private.ID, public.ID}, []int64{public.ID}},
+		{"anonymous", 0, []int64{public.ID, private.ID}, []int64{public.ID}},
+		{"only missing", 0, []int64{missing}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := e.svc.List(ctx, tt.viewer, tt.ids)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(ids(got), tt.want) {
+				t.Errorf("got %v, want %v", ids(got), tt.want)
+			}
+		})
+	}
+}
