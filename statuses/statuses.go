@@ -69,11 +69,11 @@ func (s *Service) Create(ctx context.Context, author *starling.Account, appID in
 	var v starling.ValidationError
 	if strings.TrimSpace(body) == "" {
 		v.Add("text", starling.ErrBlank, "can't be blank")
-	} else if n := text.Parse(body).WeightedLength; n > text.MaxWeightedLength {
-		v.Add("text", starling.ErrTooLong, tooLong(n))
+	} else {
+		checkText(&v, "text", body)
 	}
-	if n := text.Parse(spoiler).WeightedLength; n > text.MaxWeightedLength {
-		v.Add("spoiler_text", starling.ErrTooLong, tooLong(n))
+	if spoiler != "" {
+		checkText(&v, "spoiler_text", spoiler)
 	}
 	visibility := author.DefaultVisibility
 	if in.Visibility != "" {
@@ -146,8 +146,18 @@ func (s *Service) Create(ctx context.Context, author *starling.Account, appID in
 	return s.store.CreateStatus(ctx, st, in.IdempotencyKey)
 }
 
-func tooLong(n int) string {
-	return fmt.Sprintf("is too long (%d weighted characters; the limit is %d)", n, text.MaxWeightedLength)
+// checkText measures non-empty s as twitter-text does, each of the text
+// and the content warning on its own, and rejects it when too long or
+// when it holds characters twitter-text forbids (U+FFFE, U+FEFF, U+FFFF).
+func checkText(v *starling.ValidationError, field, s string) {
+	r := text.Parse(s)
+	switch {
+	case r.WeightedLength > text.MaxWeightedLength:
+		v.Add(field, starling.ErrTooLong, fmt.Sprintf("is too long (%d weighted characters; the limit is %d)",
+			r.WeightedLength, text.MaxWeightedLength))
+	case !r.Valid:
+		v.Add(field, starling.ErrInvalid, "contains characters that are not allowed")
+	}
 }
 
 // isLanguageCode checks the shape of an ISO 639-1 code: two lower-case
