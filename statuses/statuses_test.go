@@ -95,8 +95,13 @@ func TestCreateValidation(t *testing.T) {
 		{"only spaces", statuses.CreateInput{Text: " \n\t "}, "text", starling.ErrBlank, "can't be blank"},
 		{"one over the limit", statuses.CreateInput{Text: long}, "text", starling.ErrTooLong,
 			"is too long (301 weighted characters; the limit is 280)"},
+		{"wide characters count double", statuses.CreateInput{Text: strings.Repeat("字", 141)}, "text", starling.ErrTooLong,
+			"is too long (282 weighted characters; the limit is 280)"},
 		{"spoiler over the limit", statuses.CreateInput{Text: "hi", SpoilerText: long}, "spoiler_text", starling.ErrTooLong,
 			"301 weighted characters"},
+		{"forbidden character", statuses.CreateInput{Text: "hi \ufeff"}, "text", starling.ErrInvalid, "not allowed"},
+		{"forbidden character in the spoiler", statuses.CreateInput{Text: "hi", SpoilerText: "\uffff"}, "spoiler_text",
+			starling.ErrInvalid, "not allowed"},
 		{"unknown visibility", statuses.CreateInput{Text: "hi", Visibility: "friends"}, "visibility", starling.ErrInclusion, ""},
 		{"three-letter language", statuses.CreateInput{Text: "hi", Language: "eng"}, "language", starling.ErrInvalid, ""},
 		{"language with a digit", statuses.CreateInput{Text: "hi", Language: "e1"}, "language", starling.ErrInvalid, ""},
@@ -141,6 +146,8 @@ func TestCreateDefaults(t *testing.T) {
 		sensitive  bool
 	}{
 		{"exactly the limit", plain, statuses.CreateInput{Text: strings.Repeat("é", 280)}, starling.VisibilityPublic, "", false},
+		{"URLs count 23 whatever their length", plain, statuses.CreateInput{
+			Text: strings.Repeat("a", 256) + " https://example.com/" + strings.Repeat("x", 100)}, starling.VisibilityPublic, "", false},
 		{"author's defaults", private, statuses.CreateInput{Text: "hallo"}, starling.VisibilityPrivate, "de", false},
 		{"explicit beats default", private, statuses.CreateInput{Text: "hi", Visibility: "unlisted", Language: "EN"},
 			starling.VisibilityUnlisted, "en", false},
@@ -183,8 +190,16 @@ func TestMentionsAndTags(t *testing.T) {
 	if !slices.Equal(st.Tags, []string{"Go", "Rust"}) {
 		t.Errorf("tags = %q, want [Go Rust]", st.Tags)
 	}
-	if !strings.Contains(st.Content, "@nobody") || !strings.HasPrefix(st.Content, "<p>") {
-		t.Errorf("content = %q", st.Content)
+	for _, want := range []string{`href="https://example.test/@Bob"`, `href="https://example.test/tags/Go"`,
+		`href="https://example.test/tags/Rust"`, " @nobody ", "@pending"} {
+		if !strings.Contains(st.Content, want) {
+			t.Errorf("content lacks %s: %s", want, st.Content)
+		}
+	}
+	for _, bad := range []string{"/@nobody", "/@pending"} {
+		if strings.Contains(st.Content, bad) {
+			t.Errorf("content links %s: %s", bad, st.Content)
+		}
 	}
 
 	none := e.post(t, alice, statuses.CreateInput{Text: "no one here"})
