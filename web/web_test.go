@@ -114,6 +114,7 @@ func TestStatusPage(t *testing.T) {
 	private := s.post(t, alice, statuses.CreateInput{Text: "followers only", Visibility: "private"})
 	direct := s.post(t, alice, statuses.CreateInput{Text: "@bob secret", Visibility: "direct"})
 	warned := s.post(t, alice, statuses.CreateInput{Text: "the spoiler itself", SpoilerText: "film ending"})
+	linked := s.post(t, alice, statuses.CreateInput{Text: "hi @bob #Birds https://example.com/page"})
 
 	tests := []struct {
 		name     string
@@ -147,6 +148,10 @@ func TestStatusPage(t *testing.T) {
 		{name: "content warning hides the text from previews", path: "/@Alice/" + id(warned), status: 200, contains: []string{
 			`<meta property="og:description" content="Content warning: film ending">`, "<details><summary>film ending</summary>"},
 			excludes: []string{`content="the spoiler itself"`}},
+		{name: "rendered links kept as HTML", path: "/@Alice/" + id(linked), status: 200, contains: []string{
+			`href="https://example.test/@bob"`, `href="https://example.test/tags/Birds"`, `href="https://example.com/page"`,
+			`<meta property="og:description" content="hi @bob #Birds https://example.com/page">`},
+			excludes: []string{"&lt;a"}},
 		{name: "private", path: "/@Alice/" + id(private), status: 404, contains: []string{"This page isn&#39;t here"},
 			excludes: []string{"followers only"}},
 		{name: "direct", path: "/@Alice/" + id(direct), status: 404, excludes: []string{"secret"}},
