@@ -132,25 +132,44 @@ func testConcurrentFollows(t *testing.T, w *world) {
 		mu   sync.Mutex
 		errs []error
 	)
-	// Every fan follows twice at once; each follow must count once.
+	do := func(follow func(a, b int64) error, a, b int64) {
+		wg.Go(func() {
+			if err := follow(a, b); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		})
+	}
+	// Every fan follows twice at once, each follow counting once, while the
+	// star follows them back: the same rows change in both directions.
 	for _, f := range fans {
-		for range 2 {
-			wg.Go(func() {
-				if err := w.s.Follow(w.ctx, f.ID, star.ID); err != nil {
-					mu.Lock()
-					errs = append(errs, err)
-					mu.Unlock()
-				}
-			})
-		}
+		do(func(a, b int64) error { return w.s.Follow(w.ctx, a, b) }, f.ID, star.ID)
+		do(func(a, b int64) error { return w.s.Follow(w.ctx, a, b) }, f.ID, star.ID)
+		do(func(a, b int64) error { return w.s.Follow(w.ctx, a, b) }, star.ID, f.ID)
 	}
 	wg.Wait()
 	if len(errs) > 0 {
 		t.Fatalf("concurrent Follow: %v", errs)
 	}
-	w.wantCounts(star, counts{followers: int64(len(fans))})
+	w.wantCounts(star, counts{followers: int64(len(fans)), following: int64(len(fans))})
 	for _, f := range fans {
-		w.wantCounts(f, counts{following: 1})
+		w.wantCounts(f, counts{followers: 1, following: 1})
+	}
+
+	// Unfollowing twice at once counts once too.
+	for _, f := range fans {
+		do(func(a, b int64) error { return w.s.Unfollow(w.ctx, a, b) }, f.ID, star.ID)
+		do(func(a, b int64) error { return w.s.Unfollow(w.ctx, a, b) }, f.ID, star.ID)
+		do(func(a, b int64) error { return w.s.Unfollow(w.ctx, a, b) }, star.ID, f.ID)
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("concurrent Unfollow: %v", errs)
+	}
+	w.wantCounts(star, counts{})
+	for _, f := range fans {
+		w.wantCounts(f, counts{})
 	}
 }
 

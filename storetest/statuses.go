@@ -279,6 +279,65 @@ func testConcurrentIdempotency(t *testing.T, w *world) {
 	w.wantCounts(alice, counts{statuses: 1})
 }
 
+func testConcurrentDeletes(t *testing.T, w *world) {
+	alice, bob := w.account("alice"), w.account("bob")
+	parent := w.post(bob, starling.VisibilityPublic)
+	var doomed []*starling.Status
+	for range 4 {
+		doomed = append(doomed, w.post(alice, starling.VisibilityPublic, replyTo(parent)))
+	}
+	w.post(alice, starling.VisibilityPublic)
+
+	// Each status is deleted three times at once, while alice posts more
+	// replies: exactly one delete of each succeeds.
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		deleted  = map[int64]int{}
+		failures []error
+	)
+	for _, s := range doomed {
+		for range 3 {
+			wg.Go(func() {
+				err := w.s.DeleteStatus(w.ctx, s.ID)
+				mu.Lock()
+				defer mu.Unlock()
+				switch starling.ErrorCode(err) {
+				case "":
+					deleted[s.ID]++
+				case starling.ENOTFOUND:
+				default:
+					failures = append(failures, err)
+				}
+			})
+		}
+	}
+	for range 3 {
+		s := &starling.Status{ID: w.id(), AccountID: alice.ID, Visibility: starling.VisibilityPublic,
+			InReplyToID: parent.ID, InReplyToAccountID: bob.ID, CreatedAt: w.tick()}
+		wg.Go(func() {
+			if _, err := w.s.CreateStatus(w.ctx, s, ""); err != nil {
+				mu.Lock()
+				failures = append(failures, err)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("concurrent DeleteStatus and CreateStatus: %v", failures)
+	}
+	for _, s := range doomed {
+		if deleted[s.ID] != 1 {
+			t.Errorf("status %d deleted %d times, want once", s.ID, deleted[s.ID])
+		}
+	}
+	w.wantCounts(alice, counts{statuses: 4})
+	if got := w.status(parent.ID).RepliesCount; got != 3 {
+		t.Errorf("RepliesCount = %d, want 3", got)
+	}
+}
+
 func testStatusPaging(t *testing.T, w *world) {
 	alice := w.account("alice")
 	var s []int64 // s[0] oldest

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) starling.Store) {
 		{"DeleteStatus", testDeleteStatus},
 		{"Idempotency", testIdempotency},
 		{"ConcurrentIdempotency", testConcurrentIdempotency},
+		{"ConcurrentDeletes", testConcurrentDeletes},
 		{"StatusPaging", testStatusPaging},
 		{"Thread", testThread},
 		{"FollowCounts", testFollowCounts},
