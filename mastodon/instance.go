@@ -3,6 +3,7 @@ package mastodon
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/starling-social/starling"
 )
@@ -278,7 +279,45 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// search answers the v2 search with no results: nothing is indexed yet.
+// search answers the v2 search: accounts by username or display name
+// prefix. Statuses and hashtags are not indexed yet, so those lists stay
+// empty.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
-	return ok(w, map[string]any{"accounts": []any{}, "statuses": []any{}, "hashtags": []any{}})
+	p, err := s.params(w, r)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(p.String("q"))
+	if q == "" {
+		return starling.Errorf(starling.EBADREQUEST, "q is required")
+	}
+	kind := p.String("type")
+	switch kind {
+	case "", "accounts", "statuses", "hashtags":
+	default:
+		return starling.Errorf(starling.EBADREQUEST, "type must be accounts, statuses or hashtags")
+	}
+	limit, err := p.Int("limit", starling.DefaultPageLimit)
+	if err != nil {
+		return err
+	}
+	limit = min(max(limit, 1), starling.MaxPageLimit)
+	offset, err := p.Int("offset", 0)
+	if err != nil {
+		return err
+	}
+	if offset < 0 {
+		return starling.Errorf(starling.EBADREQUEST, "offset must not be negative")
+	}
+	found := []Account{}
+	if kind == "" || kind == "accounts" {
+		list, err := s.svc.Accounts.Search(r.Context(), q, limit, offset)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			found = append(found, s.accountEntity(a))
+		}
+	}
+	return ok(w, map[string]any{"accounts": found, "statuses": []any{}, "hashtags": []any{}})
 }

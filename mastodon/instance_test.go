@@ -1,16 +1,21 @@
 package mastodon
 
 import (
+	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/starling-social/starling"
 )
 
 // getJSON fetches path anonymously and decodes the 200 answer.
 func getJSON(t *testing.T, ts *testServer, path string) map[string]any {
 	t.Helper()
-	rec := ts.do("GET", path, nil, nil, "")
+	rec := ts.request("GET", path, nil, nil, "")
 	if rec.Code != 200 {
 		t.Fatalf("GET %s: status %d: %s", path, rec.Code, rec.Body)
 	}
@@ -48,9 +53,14 @@ func TestInstance(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, _ := url.Parse(tt.publicURL)
-			ts := newTestServer(t, Config{PublicURL: u, Registrations: tt.registrations, Version: "1.2.3"},
-				countingStore{users: 7})
+			ts := newTestServer(t, func(c *Config) {
+				c.PublicURL, _ = url.Parse(tt.publicURL)
+				c.Registrations = tt.registrations
+				c.Version = "1.2.3"
+			})
+			for _, name := range []string{"ann", "ben", "cat"} {
+				ts.signUp(t, name)
+			}
 
 			v1 := getJSON(t, ts, "/api/v1/instance")
 			want1 := map[string]any{
@@ -69,7 +79,7 @@ func TestInstance(t *testing.T) {
 				want any
 			}{
 				{[]string{"urls", "streaming_api"}, tt.streaming},
-				{[]string{"stats", "user_count"}, 7.0},
+				{[]string{"stats", "user_count"}, 3.0},
 				{[]string{"stats", "status_count"}, 0.0},
 				{[]string{"configuration", "statuses", "max_characters"}, 280.0},
 				{[]string{"configuration", "statuses", "max_media_attachments"}, 4.0},
@@ -96,7 +106,7 @@ func TestInstance(t *testing.T) {
 				{[]string{"registrations", "enabled"}, tt.enabled},
 				{[]string{"registrations", "approval_required"}, tt.approval},
 				{[]string{"api_versions", "mastodon"}, 2.0},
-				{[]string{"usage", "users", "active_month"}, 7.0},
+				{[]string{"usage", "users", "active_month"}, 3.0},
 			}
 			for _, c := range checks2 {
 				if got := at(v2, c.path...); got != c.want {
@@ -114,8 +124,8 @@ func TestInstance(t *testing.T) {
 }
 
 func TestInstanceRules(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	rec := ts.do("GET", "/api/v1/instance/rules", nil, nil, "")
+	ts := newTestServer(t, nil)
+	rec := ts.request("GET", "/api/v1/instance/rules", nil, nil, "")
 	var got []Rule
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 		t.Fatalf("status %d, %v", rec.Code, err)
@@ -131,7 +141,7 @@ func TestInstanceRules(t *testing.T) {
 }
 
 func TestInstanceSubresources(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
+	ts := newTestServer(t, nil)
 	tests := []struct{ path, body string }{
 		{"/api/v1/instance/peers", "[]\n"},
 		{"/api/v1/instance/activity", "[]\n"},
@@ -142,10 +152,9 @@ func TestInstanceSubresources(t *testing.T) {
 		{"/api/v1/trends/tags", "[]\n"},
 		{"/api/v1/trends/statuses", "[]\n"},
 		{"/api/v1/trends/links", "[]\n"},
-		{"/api/v2/search?q=anything", `{"accounts":[],"hashtags":[],"statuses":[]}` + "\n"},
 	}
 	for _, tt := range tests {
-		rec := ts.do("GET", tt.path, nil, nil, "")
+		rec := ts.request("GET", tt.path, nil, nil, "")
 		if rec.Code != 200 || rec.Body.String() != tt.body {
 			t.Errorf("GET %s: %d %q, want 200 %q", tt.path, rec.Code, rec.Body, tt.body)
 		}
@@ -157,8 +166,13 @@ func TestInstanceSubresources(t *testing.T) {
 }
 
 func TestNodeInfo(t *testing.T) {
-	u, _ := url.Parse("https://social.example")
-	ts := newTestServer(t, Config{PublicURL: u, Version: "1.2.3"}, countingStore{users: 3})
+	ts := newTestServer(t, func(c *Config) {
+		c.PublicURL, _ = url.Parse("https://social.example")
+		c.Version = "1.2.3"
+	})
+	for _, name := range []string{"ann", "ben", "cat"} {
+		ts.signUp(t, name)
+	}
 	wk := getJSON(t, ts, "/.well-known/nodeinfo")
 	links, _ := wk["links"].([]any)
 	if len(links) != 1 || at(links[0], "href") != "https://social.example/nodeinfo/2.0" {
@@ -183,13 +197,130 @@ func TestNodeInfo(t *testing.T) {
 	}
 }
 
-func TestUserEndpointsNeedAToken(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	for _, path := range []string{"/api/v1/notifications", "/api/v1/preferences", "/api/v1/markers",
-		"/api/v1/lists", "/api/v2/filters", "/api/v1/bookmarks"} {
-		rec := ts.do("GET", path, nil, nil, "")
-		if rec.Code != 401 {
-			t.Errorf("GET %s without a token: %d, want 401", path, rec.Code)
-		}
+func TestUserEndpoints(t *testing.T) {
+	ts := newTestServer(t, nil)
+	user, _ := ts.signUp(t, "alice")
+	app := ts.appToken(t, "read")
+	readOnlyStatuses := ts.tokenFor(t, mustAccountID(t, ts.testAPI, "alice"), "read:statuses")
+	tests := []struct {
+		path string
+		body string // of the 200 answer
+		// scoped is a token of alice's that lacks the endpoint's scope, or
+		// "" when read:statuses is the scope.
+		scoped bool
+	}{
+		{"/api/v1/notifications", "[]\n", true},
+		{"/api/v1/lists", "[]\n", true},
+		{"/api/v2/filters", "[]\n", true},
+		{"/api/v1/filters", "[]\n", true},
+		{"/api/v1/bookmarks", "[]\n", true},
+		{"/api/v1/favourites", "[]\n", true},
+		{"/api/v1/blocks", "[]\n", true},
+		{"/api/v1/mutes", "[]\n", true},
+		{"/api/v1/domain_blocks", "[]\n", true},
+		{"/api/v1/followed_tags", "[]\n", true},
+		{"/api/v1/endorsements", "[]\n", true},
+		{"/api/v1/announcements", "[]\n", true},
+		{"/api/v1/suggestions", "[]\n", true},
+		{"/api/v2/suggestions", "[]\n", true},
+		{"/api/v1/conversations", "[]\n", false},
+		{"/api/v1/scheduled_statuses", "[]\n", false},
+		{"/api/v1/markers", "{}\n", false},
+	}
+	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			if rec := ts.request("GET", tt.path, nil, nil, ""); rec.Code != 401 {
+				t.Errorf("without a token: %d, want 401", rec.Code)
+			}
+			if rec := ts.request("GET", tt.path, nil, bearer("wrong"), ""); rec.Code != 401 {
+				t.Errorf("with a wrong token: %d, want 401", rec.Code)
+			}
+			if rec := ts.request("GET", tt.path, nil, bearer(app), ""); rec.Code != 422 {
+				t.Errorf("with an app token: %d, want 422", rec.Code)
+			}
+			if tt.scoped {
+				if rec := ts.request("GET", tt.path, nil, bearer(readOnlyStatuses), ""); rec.Code != 403 {
+					t.Errorf("without the scope: %d, want 403", rec.Code)
+				}
+			}
+			rec := ts.request("GET", tt.path, nil, bearer(user), "")
+			if rec.Code != 200 || rec.Body.String() != tt.body {
+				t.Errorf("signed in: %d %q, want 200 %q", rec.Code, rec.Body, tt.body)
+			}
+		})
+	}
+}
+
+func TestPreferences(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token, _ := ts.signUp(t, "alice")
+	a, err := ts.Store.AccountByUsername(context.Background(), "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bearer := http.Header{"Authorization": {"Bearer " + token}}
+	prefs := decode[map[string]any](t, ts.request("GET", "/api/v1/preferences", nil, bearer, ""))
+	if prefs["posting:default:visibility"] != "public" || prefs["posting:default:sensitive"] != false ||
+		prefs["posting:default:language"] != nil || prefs["reading:expand:spoilers"] != false {
+		t.Fatalf("defaults: %v", prefs)
+	}
+	a.DefaultVisibility, a.DefaultSensitive, a.DefaultLanguage = starling.VisibilityPrivate, true, "de"
+	if err := ts.Store.UpdateAccount(context.Background(), a); err != nil {
+		t.Fatal(err)
+	}
+	prefs = decode[map[string]any](t, ts.request("GET", "/api/v1/preferences", nil, bearer, ""))
+	if prefs["posting:default:visibility"] != "private" || prefs["posting:default:sensitive"] != true ||
+		prefs["posting:default:language"] != "de" {
+		t.Fatalf("after changing the defaults: %v", prefs)
+	}
+}
+
+func TestSearch(t *testing.T) {
+	ts := newTestServer(t, nil)
+	for _, name := range []string{"alice", "alicia", "bob"} {
+		ts.signUp(t, name)
+	}
+	type result struct {
+		Accounts []struct{ Username string } `json:"accounts"`
+		Statuses []any                       `json:"statuses"`
+		Hashtags []any                       `json:"hashtags"`
+	}
+	tests := []struct {
+		query  string
+		status int
+		want   []string
+	}{
+		{"q=ali", 200, []string{"alice", "alicia"}},
+		{"q=alice", 200, []string{"alice"}},
+		{"q=ali&limit=1", 200, []string{"alice"}},
+		{"q=ali&limit=1&offset=1", 200, []string{"alicia"}},
+		{"q=nobody", 200, []string{}},
+		{"q=ali&type=statuses", 200, []string{}},
+		{"q=ali&type=hashtags", 200, []string{}},
+		{"q=", 400, nil},
+		{"", 400, nil},
+		{"q=ali&type=everything", 400, nil},
+		{"q=ali&offset=-1", 400, nil},
+		{"q=ali&limit=many", 400, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			rec := ts.request("GET", "/api/v2/search?"+tt.query, nil, nil, "")
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != 200 {
+				return
+			}
+			res := decode[result](t, rec)
+			got := []string{}
+			for _, a := range res.Accounts {
+				got = append(got, a.Username)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") || res.Statuses == nil || res.Hashtags == nil {
+				t.Fatalf("got %v (statuses %v, hashtags %v), want accounts %v", got, res.Statuses, res.Hashtags, tt.want)
+			}
+		})
 	}
 }

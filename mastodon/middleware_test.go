@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,18 +15,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
-	"github.com/starling-social/starling/inmem"
 )
-
-// countingStore answers the few store calls the instance endpoints make;
-// any other call panics, which the middleware turns into a 500 that the
-// tests would notice.
-type countingStore struct {
-	starling.Store
-	users int64
-}
-
-func (c countingStore) CountAccounts(context.Context) (int64, error) { return c.users, nil }
 
 // observation is one call of Services.Observe.
 type observation struct {
@@ -35,41 +23,36 @@ type observation struct {
 	status int
 }
 
+// testServer is the shared test API with the middleware's outputs made
+// visible: its log at debug level in JSON, and what it tells Observe.
 type testServer struct {
-	*Server
+	*testAPI
 	logs     *bytes.Buffer
 	mu       sync.Mutex
 	observed []observation
 }
 
-func newTestServer(t *testing.T, cfg Config, store starling.Store) *testServer {
+func newTestServer(t *testing.T, configure func(*Config)) *testServer {
 	t.Helper()
-	if cfg.PublicURL == nil {
-		cfg.PublicURL, _ = url.Parse("http://localhost:8080")
+	ts := &testServer{testAPI: newTestAPIWith(t, configure), logs: &bytes.Buffer{}}
+	ts.Server.log = slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts.Server.svc.Observe = func(route string, status int, _ float64) {
+		ts.mu.Lock()
+		ts.observed = append(ts.observed, observation{route, status})
+		ts.mu.Unlock()
 	}
-	if cfg.Registrations == "" {
-		cfg.Registrations = RegistrationsOpen
-	}
-	if cfg.Version == "" {
-		cfg.Version = "0.1.0"
-	}
-	ts := &testServer{logs: &bytes.Buffer{}}
-	svc := Services{
-		Store:   store,
-		Limiter: inmem.NewRateLimiter(),
-		Observe: func(route string, status int, _ float64) {
-			ts.mu.Lock()
-			ts.observed = append(ts.observed, observation{route, status})
-			ts.mu.Unlock()
-		},
-	}
-	log := slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts.Server = New(cfg, svc, log)
 	return ts
 }
 
-// do sends a request from remote address addr (host:port).
-func (ts *testServer) do(method, target string, body io.Reader, header http.Header, addr string) *httptest.ResponseRecorder {
+func (ts *testServer) lastObserved() observation {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.observed[len(ts.observed)-1]
+}
+
+// request sends a request with extra headers from remote address addr
+// (host:port; httptest's default when empty).
+func (ts *testServer) request(method, target string, body io.Reader, header http.Header, addr string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, target, body)
 	for k, vs := range header {
 		r.Header[k] = vs
@@ -77,10 +60,10 @@ func (ts *testServer) do(method, target string, body io.Reader, header http.Head
 	if addr != "" {
 		r.RemoteAddr = addr
 	}
-	rec := httptest.NewRecorder()
-	ts.ServeHTTP(rec, r)
-	return rec
+	return ts.send(r)
 }
+
+func withRateLimits(c *Config) { c.RateLimits = true }
 
 func decodeError(t *testing.T, rec *httptest.ResponseRecorder) string {
 	t.Helper()
@@ -95,7 +78,7 @@ func decodeError(t *testing.T, rec *httptest.ResponseRecorder) string {
 }
 
 func TestRequestID(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
+	ts := newTestServer(t, nil)
 	tests := []struct {
 		name, given string
 		kept        bool
@@ -113,7 +96,7 @@ func TestRequestID(t *testing.T) {
 			if tt.given != "" {
 				h.Set("X-Request-Id", tt.given)
 			}
-			rec := ts.do("GET", "/api/v1/instance", nil, h, "")
+			rec := ts.request("GET", "/api/v1/instance", nil, h, "")
 			got := rec.Header().Get("X-Request-Id")
 			if tt.kept && got != tt.given {
 				t.Fatalf("X-Request-Id = %q, want the caller's %q", got, tt.given)
@@ -129,9 +112,9 @@ func TestRequestID(t *testing.T) {
 }
 
 func TestSecurityHeaders(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
+	ts := newTestServer(t, nil)
 	for _, path := range []string{"/api/v1/instance", "/api/v1/nope"} {
-		rec := ts.do("GET", path, nil, nil, "")
+		rec := ts.request("GET", path, nil, nil, "")
 		if got := rec.Header().Get("X-Content-Type-Options"); got != "nosniff" {
 			t.Errorf("%s: X-Content-Type-Options = %q", path, got)
 		}
@@ -142,8 +125,8 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	ts.Handle("GET /web-page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ts := newTestServer(t, nil)
+	ts.Server.Handle("GET /web-page", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	preflight := http.Header{"Origin": {"https://client.example"}, "Access-Control-Request-Method": {"POST"}}
 	tests := []struct {
 		name, method, path string
@@ -163,7 +146,7 @@ func TestCORS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := ts.do(tt.method, tt.path, nil, tt.header, "")
+			rec := ts.request(tt.method, tt.path, nil, tt.header, "")
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d", rec.Code, tt.status)
 			}
@@ -182,16 +165,16 @@ func TestCORS(t *testing.T) {
 }
 
 func TestOversizedBodyRejectedUpFront(t *testing.T) {
-	ts := newTestServer(t, Config{MaxBodyBytes: 100}, countingStore{})
+	ts := newTestServer(t, func(c *Config) { c.MaxBodyBytes = 100 })
 	reached := false
-	ts.Handle("POST /upload", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
+	ts.Server.Handle("POST /upload", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
 	tests := []struct {
 		size   int
 		status int
 	}{{0, 200}, {100, 200}, {101, 413}}
 	for _, tt := range tests {
 		reached = false
-		rec := ts.do("POST", "/upload", strings.NewReader(strings.Repeat("x", tt.size)), nil, "")
+		rec := ts.request("POST", "/upload", strings.NewReader(strings.Repeat("x", tt.size)), nil, "")
 		if rec.Code != tt.status {
 			t.Fatalf("%d bytes: status %d, want %d", tt.size, rec.Code, tt.status)
 		}
@@ -207,9 +190,9 @@ func TestOversizedBodyRejectedUpFront(t *testing.T) {
 }
 
 func TestPanicRecovery(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	ts.Handle("GET /boom", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("kaboom") }))
-	rec := ts.do("GET", "/boom", nil, nil, "")
+	ts := newTestServer(t, nil)
+	ts.Server.Handle("GET /boom", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { panic("kaboom") }))
+	rec := ts.request("GET", "/boom", nil, nil, "")
 	if rec.Code != 500 {
 		t.Fatalf("status %d, want 500", rec.Code)
 	}
@@ -220,14 +203,14 @@ func TestPanicRecovery(t *testing.T) {
 	if !strings.Contains(logs, "kaboom") || !strings.Contains(logs, "middleware_test.go") {
 		t.Fatalf("panic not logged with its stack:\n%s", logs)
 	}
-	if got := ts.observed[len(ts.observed)-1]; got != (observation{"GET /boom", 500}) {
+	if got := ts.lastObserved(); got != (observation{"GET /boom", 500}) {
 		t.Fatalf("observed %+v", got)
 	}
 }
 
 func TestObserveRoutes(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	ts.Handle("/plain", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ts := newTestServer(t, nil)
+	ts.Server.Handle("/plain", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	tests := []struct {
 		method, path string
 		want         observation
@@ -239,18 +222,18 @@ func TestObserveRoutes(t *testing.T) {
 		{"GET", "/no/such/page", observation{"GET unmatched", 404}},
 	}
 	for _, tt := range tests {
-		ts.do(tt.method, tt.path, nil, nil, "")
-		if got := ts.observed[len(ts.observed)-1]; got != tt.want {
+		ts.request(tt.method, tt.path, nil, nil, "")
+		if got := ts.lastObserved(); got != tt.want {
 			t.Errorf("%s %s observed as %+v, want %+v", tt.method, tt.path, got, tt.want)
 		}
 	}
 }
 
 func TestQuietRoutesLogAtDebug(t *testing.T) {
-	ts := newTestServer(t, Config{}, countingStore{})
-	ts.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
-	ts.do("GET", "/healthz", nil, nil, "")
-	ts.do("GET", "/api/v1/instance", nil, nil, "")
+	ts := newTestServer(t, nil)
+	ts.Server.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	ts.request("GET", "/healthz", nil, nil, "")
+	ts.request("GET", "/api/v1/instance", nil, nil, "")
 	var levels = map[string]string{}
 	for _, line := range strings.Split(strings.TrimSpace(ts.logs.String()), "\n") {
 		var e struct{ Level, Msg, Route string }
@@ -277,10 +260,10 @@ func TestAddressLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := newTestServer(t, Config{RateLimits: true}, countingStore{})
+			ts := newTestServer(t, withRateLimits)
 			before := time.Now()
 			for i := 1; i <= tt.limit; i++ {
-				rec := ts.do(tt.method, tt.path, nil, nil, "192.0.2.1:1000")
+				rec := ts.request(tt.method, tt.path, nil, nil, "192.0.2.1:1000")
 				if rec.Code == 429 {
 					t.Fatalf("request %d of %d refused", i, tt.limit)
 				}
@@ -288,7 +271,7 @@ func TestAddressLimits(t *testing.T) {
 					t.Fatalf("request %d: remaining %q, want %d", i, got, tt.limit-i)
 				}
 			}
-			rec := ts.do(tt.method, tt.path, nil, nil, "192.0.2.1:2000")
+			rec := ts.request(tt.method, tt.path, nil, nil, "192.0.2.1:2000")
 			if rec.Code != 429 {
 				t.Fatalf("request past the limit: status %d, want 429", rec.Code)
 			}
@@ -303,7 +286,7 @@ func TestAddressLimits(t *testing.T) {
 			if err != nil || reset.Before(before) {
 				t.Fatalf("X-RateLimit-Reset %q: %v", h.Get("X-RateLimit-Reset"), err)
 			}
-			if rec := ts.do(tt.method, tt.path, nil, nil, "192.0.2.2:1000"); rec.Code == 429 {
+			if rec := ts.request(tt.method, tt.path, nil, nil, "192.0.2.2:1000"); rec.Code == 429 {
 				t.Fatal("another address was refused too")
 			}
 		})
@@ -311,11 +294,70 @@ func TestAddressLimits(t *testing.T) {
 }
 
 func TestRateLimitsOffSetNoHeaders(t *testing.T) {
-	ts := newTestServer(t, Config{RateLimits: false}, countingStore{})
+	ts := newTestServer(t, nil)
 	for range 10 {
-		rec := ts.do("POST", "/api/v1/accounts", nil, nil, "192.0.2.1:1000")
+		rec := ts.request("POST", "/api/v1/accounts", nil, nil, "192.0.2.1:1000")
 		if rec.Code == 429 || rec.Header().Get("X-RateLimit-Limit") != "" {
 			t.Fatalf("status %d, headers %v", rec.Code, rec.Header())
 		}
+	}
+}
+
+func TestAccountLimits(t *testing.T) {
+	ts := newTestServer(t, withRateLimits)
+	alice, _ := ts.signUp(t, "alice")
+	bob, _ := ts.signUp(t, "bob")
+	bearer := func(tok string) http.Header { return http.Header{"Authorization": {"Bearer " + tok}} }
+	remaining := func(rec *httptest.ResponseRecorder) string { return rec.Header().Get("X-RateLimit-Remaining") }
+
+	// Alice's requests count against her account, wherever they come from.
+	if got := remaining(ts.request("GET", "/api/v1/preferences", nil, bearer(alice), "192.0.2.1:1")); got != "299" {
+		t.Fatalf("first request: remaining %q, want 299", got)
+	}
+	if got := remaining(ts.request("GET", "/api/v1/preferences", nil, bearer(alice), "192.0.2.9:1")); got != "298" {
+		t.Fatalf("same account, other address: remaining %q, want 298", got)
+	}
+	// Bob from Alice's address has his own budget, and so has the address.
+	if got := remaining(ts.request("GET", "/api/v1/preferences", nil, bearer(bob), "192.0.2.1:1")); got != "299" {
+		t.Fatalf("other account, same address: remaining %q, want 299", got)
+	}
+	if got := remaining(ts.request("GET", "/api/v1/instance", nil, nil, "192.0.2.1:1")); got != "299" {
+		t.Fatalf("anonymous from that address: remaining %q, want 299", got)
+	}
+	for i := 3; i <= 300; i++ {
+		if rec := ts.request("GET", "/api/v1/markers", nil, bearer(alice), "192.0.2.1:1"); rec.Code != 200 {
+			t.Fatalf("request %d: status %d", i, rec.Code)
+		}
+	}
+	rec := ts.request("GET", "/api/v1/markers", nil, bearer(alice), "192.0.2.1:1")
+	if rec.Code != 429 || remaining(rec) != "0" {
+		t.Fatalf("request 301: status %d, remaining %q", rec.Code, remaining(rec))
+	}
+	if rec := ts.request("GET", "/api/v1/markers", nil, bearer(bob), "192.0.2.1:1"); rec.Code != 200 {
+		t.Fatalf("bob refused with alice: %d", rec.Code)
+	}
+}
+
+func TestSignUpHeadersShowTheStricterLimit(t *testing.T) {
+	ts := newTestServer(t, withRateLimits)
+	app := http.Header{"Authorization": {"Bearer " + ts.appToken(t, "read write")},
+		"Content-Type": {"application/x-www-form-urlencoded"}}
+	for i := 1; i <= 5; i++ {
+		body := strings.NewReader("username=user" + strconv.Itoa(i) + "&email=user" + strconv.Itoa(i) +
+			"@example.com&password=correct+horse+battery&agreement=true&locale=en")
+		rec := ts.request("POST", "/api/v1/accounts", body, app, "192.0.2.1:1")
+		if rec.Code != 200 {
+			t.Fatalf("sign-up %d: %d %s", i, rec.Code, rec.Body)
+		}
+		if rec.Header().Get("X-RateLimit-Limit") != "5" || rec.Header().Get("X-RateLimit-Remaining") != strconv.Itoa(5-i) {
+			t.Fatalf("sign-up %d: headers %v", i, rec.Header())
+		}
+	}
+	rec := ts.request("POST", "/api/v1/accounts", strings.NewReader("username=user6"), app, "192.0.2.1:1")
+	if rec.Code != 429 {
+		t.Fatalf("sixth sign-up: %d, want 429", rec.Code)
+	}
+	if _, err := ts.Store.AccountByUsername(context.Background(), "user6"); starling.ErrorCode(err) != starling.ENOTFOUND {
+		t.Fatalf("refused sign-up wrote an account: %v", err)
 	}
 }

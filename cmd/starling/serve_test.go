@@ -86,19 +86,21 @@ func TestOperationalEndpoints(t *testing.T) {
 // signalWriter is a log destination that tells when a line containing
 // want has been written.
 type signalWriter struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
 	want string
-	seen chan string
+	seen chan string // receives the first such line; buffered
+
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	fired bool
 }
 
 func (w *signalWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
-	if w.seen != nil && strings.Contains(string(p), w.want) {
+	if !w.fired && strings.Contains(string(p), w.want) {
 		w.seen <- string(p)
-		w.seen = nil
+		w.fired = true
 	}
 	return len(p), nil
 }
