@@ -248,11 +248,5 @@ func pageQuery(where, key string, p starling.Page, args []any) (string, []any, b
 	return fmt.Sprintf("%s ORDER BY %s %s LIMIT $%d", where, key, order, len(args)), args, order == "ASC"
 }
 
-func reverse[T any](s []T) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
-}
-
 // isNoRows reports whether err says a single-row query found nothing.
 func isNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -36,17 +37,27 @@ func follow(ctx context.Context, tx pgx.Tx, followerID, followeeID int64) error 
 }
 
 // addFollowCounts adds delta to both sides' counters when tag reports a
-// changed follow row. One statement updates both rows, so every such
-// update locks them in the same order (the scan's, id order through the
-// index) and two follows in opposite directions cannot deadlock.
+// changed follow row. The two rows are updated in id order, whichever side
+// each is on, so that two follows in opposite directions lock them in the
+// same order and cannot deadlock. (One UPDATE of both rows is not enough:
+// a sequential scan meets them in whatever order their latest versions lie
+// in the table.)
 func addFollowCounts(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, followerID, followeeID, delta int64) error {
 	if tag.RowsAffected() == 0 {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `UPDATE accounts SET
-		following_count = greatest(following_count + CASE WHEN id = $1 THEN $3 ELSE 0 END, 0),
-		followers_count = greatest(followers_count + CASE WHEN id = $2 THEN $3 ELSE 0 END, 0)
-		WHERE id IN ($1, $2)`, followerID, followeeID, delta)
+	following := `UPDATE accounts SET following_count = greatest(following_count + $2, 0) WHERE id = $1`
+	followers := `UPDATE accounts SET followers_count = greatest(followers_count + $2, 0) WHERE id = $1`
+	first, second := following, followers
+	firstID, secondID := followerID, followeeID
+	if followeeID < followerID {
+		first, second = second, first
+		firstID, secondID = secondID, firstID
+	}
+	if _, err := tx.Exec(ctx, first, firstID, delta); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, second, secondID, delta)
 	return err
 }
 
@@ -146,7 +157,7 @@ func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64
 		return nil, starling.Internal(err, op)
 	}
 	if reversed {
-		reverse(out)
+		slices.Reverse(out)
 	}
 	return out, nil
 }

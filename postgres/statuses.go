@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -229,7 +230,7 @@ func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args 
 	where, args, reversed := pageQuery(where, "s.id", p, args)
 	ss, err := db.statuses(ctx, op, `SELECT `+statusCols+` FROM statuses s WHERE `+where, args...)
 	if reversed {
-		reverse(ss)
+		slices.Reverse(ss)
 	}
 	return ss, err
 }

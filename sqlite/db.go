@@ -63,9 +63,13 @@ var pragmas = []string{
 // Open opens (creating when missing) the database file at path. It does not
 // change the schema: call Migrate.
 func Open(ctx context.Context, path string) (*DB, error) {
+	// The driver reads its parameters after the first '?' of the name.
+	if strings.Contains(path, "?") {
+		return nil, fmt.Errorf("sqlite: open %s: the path must not contain '?'", path)
+	}
 	q := url.Values{"_pragma": pragmas}
 	q.Set("_txlock", "immediate")
-	w, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	w, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -83,7 +87,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// query_only makes a write sent to the wrong pool fail loudly instead
 	// of competing with the writer for the lock.
 	q = url.Values{"_pragma": append(pragmas[:len(pragmas):len(pragmas)], "query_only(1)")}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	r, err := sql.Open("sqlite", path+"?"+q.Encode())
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
@@ -301,10 +305,4 @@ func pageQuery(where, key string, p starling.Page, args []any) (string, []any, b
 	}
 	args = append(args, p.Limit)
 	return fmt.Sprintf("%s ORDER BY %s %s LIMIT $%d", where, key, order, len(args)), args, order == "ASC"
-}
-
-func reverse[T any](s []T) {
-	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
-		s[i], s[j] = s[j], s[i]
-	}
 }

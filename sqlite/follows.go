@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/starling-social/starling"
 )
@@ -153,7 +154,7 @@ func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64
 		return nil, starling.Internal(err, op)
 	}
 	if reversed {
-		reverse(out)
+		slices.Reverse(out)
 	}
 	return out, nil
 }

@@ -43,6 +43,9 @@ func (db *DB) app(ctx context.Context, op, where string, arg any) (*starling.App
 	if err := json.Unmarshal([]byte(uris), &app.RedirectURIs); err != nil {
 		return nil, starling.Internal(err, op)
 	}
+	if len(app.RedirectURIs) == 0 {
+		app.RedirectURIs = nil
+	}
 	app.CreatedAt = fromMS(createdAt)
 	return &app, nil
 }
