@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"github.com/starling-social/starling/accounts"
 	"github.com/starling-social/starling/follows"
 	"github.com/starling-social/starling/oauth"
+	"github.com/starling-social/starling/postgres"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
 	"github.com/starling-social/starling/statuses"
@@ -30,7 +30,7 @@ const databaseFile = "starling.db"
 // is set, otherwise SQLite in the data directory (created if missing).
 func openDatabase(ctx context.Context, cfg Config) (database, error) {
 	if cfg.usesPostgres() {
-		return nil, errors.New("this build has no PostgreSQL store yet: leave --database-url empty for SQLite")
+		return postgres.Open(ctx, cfg.DatabaseURL)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)

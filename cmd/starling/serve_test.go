@@ -7,12 +7,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/starling-social/starling/accounts"
+	"github.com/starling-social/starling/sqlite"
 )
 
 // testConfig is the default configuration on a temporary data directory.
@@ -193,5 +196,17 @@ func TestAdminApprove(t *testing.T) {
 	acc, err := a.db.AccountByUsername(context.Background(), "waiting")
 	if err != nil || !acc.Approved {
 		t.Fatalf("after approve: %+v, %v", acc, err)
+	}
+}
+
+func TestSQLiteInDataDirectory(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.DataDir = filepath.Join(cfg.DataDir, "nested", "data")
+	a := openTestApp(t, cfg)
+	if _, ok := a.db.(*sqlite.DB); !ok {
+		t.Fatalf("store is %T, want *sqlite.DB", a.db)
+	}
+	if _, err := os.Stat(filepath.Join(cfg.DataDir, databaseFile)); err != nil {
+		t.Fatalf("no database file in the data directory: %v", err)
 	}
 }
