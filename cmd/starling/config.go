@@ -64,7 +64,7 @@ func (c Config) usesPostgres() bool {
 // validates its value as it is set, so a bad value from the command line
 // or the environment fails with the flag's name in the message.
 func bindConfig(fs *flag.FlagSet, c *Config) {
-	fs.Func("listen", "address to listen on, host:port (port 0: any free port) (default "+c.Listen+")",
+	fs.Func("listen", "`address` to listen on, host:port (port 0: any free port) (default "+c.Listen+")",
 		func(s string) error {
 			if _, _, err := net.SplitHostPort(s); err != nil {
 				return errors.New("want host:port")
@@ -72,7 +72,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.Listen = s
 			return nil
 		})
-	fs.Func("data", "directory of the SQLite database, created if missing (default "+c.DataDir+")",
+	fs.Func("data", "`directory` of the SQLite database, created if missing (default "+c.DataDir+")",
 		func(s string) error {
 			if s == "" {
 				return errors.New("must not be empty")
@@ -80,7 +80,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.DataDir = s
 			return nil
 		})
-	fs.Func("public-url", "URL the instance is reached at, the base of every link (default "+c.PublicURL.String()+")",
+	fs.Func("public-url", "`URL` the instance is reached at, the base of every link (default "+c.PublicURL.String()+")",
 		func(s string) error {
 			u, err := url.Parse(s)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
@@ -91,7 +91,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.PublicURL = u
 			return nil
 		})
-	fs.Func("database-url", "postgres://… for PostgreSQL; empty for SQLite in --data",
+	fs.Func("database-url", "database `URL`: postgres://… for PostgreSQL; empty for SQLite in --data",
 		func(s string) error {
 			c.DatabaseURL = s
 			if s != "" && !c.usesPostgres() {
@@ -99,7 +99,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			}
 			return nil
 		})
-	fs.Func("rate-limits", "on or off: limit requests per account and per address (default on)",
+	fs.Func("rate-limits", "`on|off`: limit requests per account and per address (default on)",
 		func(s string) error {
 			switch strings.ToLower(s) {
 			case "on", "true", "1":
@@ -111,7 +111,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			}
 			return nil
 		})
-	fs.Func("registrations", "open, approval (a moderator approves each sign-up) or closed (default "+c.Registrations+")",
+	fs.Func("registrations", "`mode`: open, approval (a moderator approves each sign-up) or closed (default "+c.Registrations+")",
 		func(s string) error {
 			switch s {
 			case mastodon.RegistrationsOpen, mastodon.RegistrationsApproval, mastodon.RegistrationsClosed:
@@ -120,7 +120,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			}
 			return errors.New("want open, approval or closed")
 		})
-	fs.Func("node-id", fmt.Sprintf("id of this instance among those sharing a database, 0..%d (default 0)", snowflake.MaxNode),
+	fs.Func("node-id", fmt.Sprintf("`id` of this instance among those sharing a database, 0..%d (default 0)", snowflake.MaxNode),
 		func(s string) error {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 0 || n > snowflake.MaxNode {
@@ -129,11 +129,11 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.NodeID = n
 			return nil
 		})
-	fs.Func("log-level", "debug, info, warn or error (default info)",
+	fs.Func("log-level", "`level`: debug, info, warn or error (default info)",
 		func(s string) error {
 			return c.LogLevel.UnmarshalText([]byte(s))
 		})
-	fs.Func("log-format", "text or json (default "+c.LogFormat+")",
+	fs.Func("log-format", "`format`: text or json (default "+c.LogFormat+")",
 		func(s string) error {
 			if s != "text" && s != "json" {
 				return errors.New("want text or json")
@@ -141,7 +141,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.LogFormat = s
 			return nil
 		})
-	fs.Func("max-body", fmt.Sprintf("largest request body in bytes (default %d)", c.MaxBodyBytes),
+	fs.Func("max-body", fmt.Sprintf("largest request body in `bytes` (default %d)", c.MaxBodyBytes),
 		func(s string) error {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 1024 {
@@ -150,7 +150,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.MaxBodyBytes = n
 			return nil
 		})
-	fs.Func("shutdown-timeout", "how long in-flight requests may finish after SIGTERM (default "+c.ShutdownTimeout.String()+")",
+	fs.Func("shutdown-timeout", "how long in-flight requests may finish after SIGTERM, a `duration` (default "+c.ShutdownTimeout.String()+")",
 		func(s string) error {
 			d, err := time.ParseDuration(s)
 			if err != nil || d <= 0 {
