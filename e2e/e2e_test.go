@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 )
@@ -81,8 +80,8 @@ func TestKillNineKeepsAcknowledgedPosts(t *testing.T) {
 
 			srv := start(t, data, dbURL)
 			type post struct{ id, text string }
+			// acked belongs to the posting goroutine until stopped is closed.
 			var (
-				mu      sync.Mutex
 				acked   []post
 				reached = make(chan struct{})
 				stopped = make(chan struct{})
@@ -96,16 +95,17 @@ func TestKillNineKeepsAcknowledgedPosts(t *testing.T) {
 					if err != nil || code != http.StatusOK {
 						return // the server is gone
 					}
-					mu.Lock()
 					acked = append(acked, post{st.ID, text})
-					n := len(acked)
-					mu.Unlock()
-					if n == acknowledgedBeforeKill {
+					if len(acked) == acknowledgedBeforeKill {
 						close(reached)
 					}
 				}
 			}()
-			<-reached
+			select {
+			case <-reached:
+			case <-stopped:
+				t.Fatalf("posting failed after %d posts, before any kill:\n%s", len(acked), srv.log)
+			}
 			srv.signal(syscall.SIGKILL)
 			<-stopped
 
