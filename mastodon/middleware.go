@@ -16,8 +16,10 @@ import (
 )
 
 // Rate limits, as Mastodon sets them by default. Sign-ups and password
-// grants get their own, much smaller budgets per address, because those
-// are what spammers and password guessers hammer.
+// checks get their own, much smaller budgets per address, because those
+// are what spammers and password guessers hammer: tokenLimit covers the
+// token endpoint here and the authorization page's sign-in form, which
+// takes from the same budget (oauth_handlers.go).
 var (
 	generalLimit = limitRule{name: "api", limit: 300, window: 5 * time.Minute}
 	signUpLimit  = limitRule{name: "sign-up", limit: 5, window: 30 * time.Minute}
