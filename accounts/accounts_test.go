@@ -267,6 +267,22 @@ func TestUpdateProfile(t *testing.T) {
 			t.Fatalf("%+v", got.Fields)
 		}
 	})
+	t.Run("mentions link existing accounts only", func(t *testing.T) {
+		mustRegister(t, s, "Bob")
+		got, err := s.UpdateProfile(ctx, a.ID, ProfileUpdate{Note: str("hi @bob and @ghost"),
+			Fields: fields(starling.Field{Name: "Partner", Value: "@BOB"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, html := range []string{got.NoteHTML, got.Fields[0].ValueHTML} {
+			if !strings.Contains(html, `href="https://starling.test/@Bob"`) || strings.Contains(html, "/@ghost") {
+				t.Errorf("rendered %q", html)
+			}
+		}
+		if strings.HasPrefix(got.Fields[0].ValueHTML, "<p>") {
+			t.Errorf("field value wrapped in a paragraph: %q", got.Fields[0].ValueHTML)
+		}
+	})
 	t.Run("clearing", func(t *testing.T) {
 		got, err := s.UpdateProfile(ctx, a.ID, ProfileUpdate{Note: str(""), Fields: fields(), Language: str("")})
 		if err != nil {

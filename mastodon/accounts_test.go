@@ -227,6 +227,11 @@ func TestUpdateCredentials(t *testing.T) {
 			a.Source.Language != "fr" || a.Source.FollowRequestsCount != 0 {
 			t.Fatalf("%s", rec.Body)
 		}
+		for _, want := range []string{`href="https://starling.test/@bob"`, `href="https://starling.test/tags/tea"`} {
+			if !strings.Contains(a.Note, want) {
+				t.Errorf("note %q lacks %s", a.Note, want)
+			}
+		}
 		// The display name is plain text: the JSON carries it unescaped
 		// for the client to escape, not as HTML.
 		if !strings.Contains(rec.Body.String(), `"display_name":"Alice <3"`) {
