@@ -76,7 +76,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			slog.Duration("duration", elapsed),
 		)
 		if s.svc.Observe != nil {
-			s.svc.Observe(r.Method+" "+route, status, elapsed.Seconds())
+			s.svc.Observe(methodLabel(r.Method)+" "+route, status, elapsed.Seconds())
 		}
 	})
 }
@@ -227,6 +227,18 @@ func routeOf(r *http.Request) string {
 		return path
 	}
 	return r.Pattern
+}
+
+// methodLabel bounds the methods a metric label can take: net/http accepts
+// any token as a method, and a client inventing new ones must not create
+// new series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
 }
 
 // recorder remembers the status and size of a response for the access log.

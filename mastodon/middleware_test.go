@@ -220,6 +220,7 @@ func TestObserveRoutes(t *testing.T) {
 		{"GET", "/api/v1/statuses/123/nothing", observation{"GET /api/v1/", 404}},
 		{"POST", "/plain", observation{"POST /plain", 200}},
 		{"GET", "/no/such/page", observation{"GET unmatched", 404}},
+		{"BREW", "/no/such/pot", observation{"OTHER unmatched", 404}},
 	}
 	for _, tt := range tests {
 		ts.request(tt.method, tt.path, nil, nil, "")
