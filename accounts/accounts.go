@@ -41,9 +41,12 @@ func New(store starling.Store, ids *snowflake.Generator, publicURL string) *Serv
 // the Service is used.
 func (s *Service) SetHashParams(p HashParams) { s.hash = p }
 
-// Username rules.
+// MaxUsernameLength is the longest username, as in Mastodon.
 const MaxUsernameLength = 30
 
+// usernameRe is the alphabet of usernames: ASCII letters, digits and
+// underscores, so that a name reads the same everywhere and cannot imitate
+// another with look-alike characters.
 var usernameRe = regexp.MustCompile(`^[A-Za-z0-9_]+$`)
 
 // ReservedUsernames cannot be registered, whatever their case: they name

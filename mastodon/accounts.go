@@ -121,9 +121,11 @@ func (s *Server) updateCredentials(w http.ResponseWriter, r *http.Request) error
 		v := p.String("note")
 		u.Note = &v
 	}
-	for name, dst := range map[string]**bool{"locked": &u.Locked, "bot": &u.Bot, "discoverable": &u.Discoverable,
-		"source[sensitive]": &u.Sensitive} {
-		if *dst, err = p.OptBool(name); err != nil {
+	for _, b := range []struct {
+		name string
+		dst  **bool
+	}{{"locked", &u.Locked}, {"bot", &u.Bot}, {"discoverable", &u.Discoverable}, {"source[sensitive]", &u.Sensitive}} {
+		if *b.dst, err = p.OptBool(b.name); err != nil {
 			return err
 		}
 	}

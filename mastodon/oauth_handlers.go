@@ -196,8 +196,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) error {
 		err = &oauth.Error{Code: oauth.UnsupportedGrantType, Description: "The authorization grant type is not supported by the authorization server."}
 	}
 	if err != nil {
-		if _, _, basic := r.BasicAuth(); basic && errors.As(err, new(*oauth.Error)) {
-			// RFC 6749 §5.2: a client that tried Basic gets the challenge.
+		var oe *oauth.Error
+		if _, _, basic := r.BasicAuth(); basic && errors.As(err, &oe) && oe.Code == oauth.InvalidClient {
+			// RFC 6749 §5.2: a client that failed Basic authentication
+			// gets the challenge of the scheme it tried.
 			w.Header().Set("WWW-Authenticate", `Basic realm="Starling"`)
 		}
 		return asOAuthError(err)
@@ -379,17 +381,22 @@ func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, 
 // logged) for a failure of the server.
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	var oe *oauth.Error
-	switch code := starling.ErrorCode(err); {
-	case errors.As(err, &oe):
+	if errors.As(err, &oe) {
 		s.renderPage(w, r, http.StatusBadRequest, authorizeView{Title: "Authorization failed",
 			Message: oe.Description + " Please tell the developers of the application that sent you here."})
-	case statusOf[code] >= 400 && statusOf[code] < 500:
-		s.renderPage(w, r, statusOf[code], authorizeView{Title: "Authorization failed", Message: starling.ErrorMessage(err)})
-	default:
-		s.log.ErrorContext(r.Context(), "authorization page failed", slog.String("method", r.Method), slog.Any("err", err))
-		s.renderPage(w, r, http.StatusInternalServerError, authorizeView{Title: "Something went wrong",
-			Message: "The server could not complete the request. Please try again later."})
+		return
 	}
+	status, ok := statusOf[starling.ErrorCode(err)]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	if status < 500 {
+		s.renderPage(w, r, status, authorizeView{Title: "Authorization failed", Message: starling.ErrorMessage(err)})
+		return
+	}
+	s.log.ErrorContext(r.Context(), "authorization page failed", slog.String("method", r.Method), slog.Any("err", err))
+	s.renderPage(w, r, status, authorizeView{Title: "Something went wrong",
+		Message: "The server could not complete the request. Please try again later."})
 }
 
 // authorizeRequestOf reads the authorization request from p.
