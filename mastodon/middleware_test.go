@@ -164,6 +164,25 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+func TestPreflightAllowedHeaders(t *testing.T) {
+	ts := newTestServer(t, nil)
+	tests := []struct{ asked, want string }{
+		{"", "Authorization, Content-Type, Idempotency-Key"},
+		{"authorization,content-type,x-custom", "authorization,content-type,x-custom"},
+		{"authorization\r\nSet-Cookie: x=1", "Authorization, Content-Type, Idempotency-Key"},
+	}
+	for _, tt := range tests {
+		h := http.Header{"Origin": {"https://client.example"}, "Access-Control-Request-Method": {"POST"}}
+		if tt.asked != "" {
+			h.Set("Access-Control-Request-Headers", tt.asked)
+		}
+		rec := ts.request("OPTIONS", "/api/v1/statuses", nil, h, "")
+		if got := rec.Header().Get("Access-Control-Allow-Headers"); got != tt.want {
+			t.Errorf("asked %q: allowed %q, want %q", tt.asked, got, tt.want)
+		}
+	}
+}
+
 func TestOversizedBodyRejectedUpFront(t *testing.T) {
 	ts := newTestServer(t, func(c *Config) { c.MaxBodyBytes = 100 })
 	reached := false
