@@ -195,9 +195,11 @@ func (db *DB) AccountsByUsernames(ctx context.Context, usernames []string) ([]*s
 	if len(usernames) == 0 {
 		return nil, nil
 	}
-	lower := make([]string, len(usernames))
-	for i, u := range usernames {
-		lower[i] = strings.ToLower(u)
+	lower := make([]string, 0, len(usernames))
+	for _, u := range usernames {
+		if storable(u) {
+			lower = append(lower, strings.ToLower(u))
+		}
 	}
 	return db.accounts(ctx, "accounts by usernames", `SELECT `+accountCols+` FROM accounts a
 		WHERE a.username_lower = ANY ($1)`, lower)

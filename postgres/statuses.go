@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +16,14 @@ import (
 // idempotencyWindow is how long an idempotency key stands for the status
 // first posted with it.
 const idempotencyWindow = time.Hour
+
+// keyDigest is how an idempotency key is stored: the header that carries
+// it may hold any bytes, of any length, and a digest fits the column and its
+// index whatever they are.
+func keyDigest(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(sum[:])
+}
 
 const statusCols = `s.id, s.account_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility,
 	s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.application_id, s.created_at, s.edited_at,
@@ -51,6 +61,7 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 	var prior int64
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		if idempotencyKey != "" {
+			key := keyDigest(idempotencyKey)
 			var claimed int64
 			err := tx.QueryRow(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at)
 				VALUES ($1, $2, $3, $4)
@@ -58,10 +69,10 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 				SET status_id = excluded.status_id, created_at = excluded.created_at
 				WHERE idempotency_keys.created_at <= $5
 				RETURNING status_id`,
-				s.AccountID, idempotencyKey, s.ID, s.CreatedAt, s.CreatedAt.Add(-idempotencyWindow)).Scan(&claimed)
+				s.AccountID, key, s.ID, s.CreatedAt, s.CreatedAt.Add(-idempotencyWindow)).Scan(&claimed)
 			if isNoRows(err) {
 				return tx.QueryRow(ctx, `SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
-					s.AccountID, idempotencyKey).Scan(&prior)
+					s.AccountID, key).Scan(&prior)
 			}
 			if err != nil {
 				return err

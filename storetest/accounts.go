@@ -210,6 +210,7 @@ func testAccountsByIDsAndUsernames(t *testing.T, w *world) {
 		{"one in other case", []string{"ALICE"}, want(a)},
 		{"several with a missing one", []string{"Carol", "nobody", "bob"}, want(b, c)},
 		{"only missing", []string{"nobody"}, want()},
+		{"with names that are not text", []string{"bob", "b\xffb", "bob\x00"}, want(b)},
 	} {
 		got, err := w.s.AccountsByUsernames(w.ctx, tc.names)
 		if err != nil {

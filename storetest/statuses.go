@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,6 +229,19 @@ func testIdempotency(t *testing.T, w *world) {
 		}
 	}
 	w.wantCounts(alice, counts{statuses: 5})
+
+	// Keys are opaque bytes, of any length.
+	for _, key := range []string{"\xff\xfe not UTF-8", "with\x00NUL", strings.Repeat("long", 2000)} {
+		s, got := create(alice, key, t0.Add(time.Minute))
+		if got.ID != s.ID {
+			t.Errorf("first post with key %.20q returned %d, want %d", key, got.ID, s.ID)
+		}
+		_, got = create(alice, key, t0.Add(2*time.Minute))
+		if got.ID != s.ID {
+			t.Errorf("retry with key %.20q returned %d, want %d", key, got.ID, s.ID)
+		}
+	}
+	w.wantCounts(alice, counts{statuses: 8})
 
 	// After the hour the key names the new status.
 	renewed, _ := create(alice, "key-x", t0.Add(2*time.Hour))
