@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -64,11 +63,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // named after the schema, so that instances starting together take turns:
 // the first applies the migrations, the others find them applied.
 func (db *DB) Migrate(ctx context.Context) error {
+	// Glob lists the files in name order, which is version order.
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
-	sort.Strings(names)
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('starling.migrate.' || current_schema(), 0))`); err != nil {
 			return err
@@ -79,11 +78,17 @@ func (db *DB) Migrate(ctx context.Context) error {
 		)`); err != nil {
 			return err
 		}
+		last := 0
 		for _, name := range names {
 			version, err := migrationVersion(name)
 			if err != nil {
 				return err
 			}
+			// Two files with one number would leave the second unapplied.
+			if version == last {
+				return fmt.Errorf("migration %s: version %d used twice", name, version)
+			}
+			last = version
 			var done bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`,
 				version).Scan(&done); err != nil {

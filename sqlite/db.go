@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"net/url"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -47,12 +46,13 @@ var _ starling.Store = (*DB)(nil)
 // included) in WAL mode: a commit is complete once its frames are written
 // to the WAL file, which is in the operating system's page cache and
 // survives the process. Only a power loss or kernel crash can lose the last
-// few commits, and even then the database stays consistent, because WAL
-// frames are only synced, and checkpointed, as a whole. FULL would fsync on
-// every commit for that last bit of durability, at a large cost in write
-// throughput.
+// few commits, and even then the database stays consistent: WAL frames
+// carry checksums, so recovery replays the log up to the last intact
+// commit, and the WAL is synced before a checkpoint copies it into the
+// database file. FULL would fsync on every commit for that last bit of
+// durability, at a large cost in write throughput.
 var pragmas = []string{
-	"busy_timeout(5000)", // the readers wait out checkpoints; the writer, other processes
+	"busy_timeout(5000)", // wait, rather than fail, for a lock another connection or process holds
 	"journal_mode(WAL)",  // readers do not block the writer, nor it them
 	"foreign_keys(ON)",   // off by default in SQLite, per connection
 	"synchronous(NORMAL)",
@@ -106,22 +106,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // in order, each in its own transaction. Running it again does nothing;
 // several processes running it at once take turns on the write lock.
 func (db *DB) Migrate(ctx context.Context) error {
+	// Glob lists the files in name order, which is version order.
 	names, err := fs.Glob(migrations, "migrations/*.sql")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	sort.Strings(names)
 	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	) STRICT`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
+	last := 0
 	for _, name := range names {
 		version, err := migrationVersion(name)
 		if err != nil {
-			return err
+			return fmt.Errorf("sqlite: %w", err)
 		}
+		// Two files with one number would leave the second unapplied.
+		if version == last {
+			return fmt.Errorf("sqlite: migration %s: version %d used twice", name, version)
+		}
+		last = version
 		body, err := migrations.ReadFile(name)
 		if err != nil {
 			return fmt.Errorf("sqlite: migrate: %w", err)
@@ -153,7 +159,7 @@ func migrationVersion(name string) (int, error) {
 	digits, _, _ := strings.Cut(base, "_")
 	v, err := strconv.Atoi(digits)
 	if err != nil {
-		return 0, fmt.Errorf("sqlite: migration %s: name does not start with a version number", name)
+		return 0, fmt.Errorf("migration %s: name does not start with a version number", name)
 	}
 	return v, nil
 }
