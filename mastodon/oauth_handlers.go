@@ -271,9 +271,13 @@ type authorizeView struct {
 type authorizeForm struct {
 	AppName    string
 	AppWebsite string
-	Scopes     []scopeLine
-	Login      string // refilled after a failed attempt
-	CSRF       string
+	// ReturnTo is where the answer goes: the redirect URI's host (or the
+	// whole URI for a custom scheme), so that a person can tell whether an
+	// app is what it claims; empty for the out-of-band URI.
+	ReturnTo string
+	Scopes   []scopeLine
+	Login    string // refilled after a failed attempt
+	CSRF     string
 	// The authorization request, carried through the post.
 	ClientID            string
 	RedirectURI         string
@@ -304,6 +308,7 @@ var authorizeTemplate = template.Must(template.New("authorize").Parse(`<!DOCTYPE
 <ul class="scopes">
 {{range .Scopes}}<li>{{.Words}} <code>{{.Scope}}</code></li>
 {{end}}</ul>
+{{with .ReturnTo}}<p class="note">You will then be sent back to <strong>{{.}}</strong>.</p>{{end}}
 <form method="post" action="/oauth/authorize">
 <input type="hidden" name="csrf_token" value="{{.CSRF}}">
 <input type="hidden" name="client_id" value="{{.ClientID}}">
@@ -340,6 +345,7 @@ main { max-width: 26rem; margin: 0 auto; }
 h1 { font-size: 1.4rem; }
 .message { padding: .6rem .8rem; border-left: 4px solid #c0392b; background: rgba(192, 57, 43, .1); }
 .scopes { padding-left: 1.2rem; }
+.note { font-size: .9em; opacity: .8; }
 .scopes code { font-size: .8em; opacity: .7; }
 label { display: block; margin-top: .8rem; font-weight: 600; }
 input { box-sizing: border-box; width: 100%; padding: .5rem; font: inherit; }
@@ -428,6 +434,12 @@ func formFor(a *oauth.Authorization, req oauth.AuthorizeRequest, state, csrf str
 		State:               state,
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: req.CodeChallengeMethod,
+	}
+	if a.RedirectURI != oauth.OOB {
+		f.ReturnTo = a.RedirectURI
+		if u, err := url.Parse(a.RedirectURI); err == nil && u.Host != "" {
+			f.ReturnTo = u.Host
+		}
 	}
 	// Only web addresses become links: a javascript: website must not.
 	if u, err := url.Parse(a.App.Website); err == nil && (u.Scheme == "https" || u.Scheme == "http") {

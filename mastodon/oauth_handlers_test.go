@@ -203,6 +203,7 @@ func TestAuthorizationCodeFlowWithPKCE(t *testing.T) {
 	wantPageHeaders(t, page)
 	body := page.Body.String()
 	for _, want := range []string{"Test client", "Read all your account", "Change all your account", `href="/oauth/style.css"`,
+		"sent back to <strong>client.test</strong>",
 		`name="password"`, `value="authorize"`, `value="deny"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
