@@ -433,6 +433,8 @@ func TestSearchAccounts(t *testing.T) {
 		{"other domain", "q=" + url.QueryEscape("sally@elsewhere.example"), token, 200, []string{}, 0},
 		{"no match", "q=zz", token, 200, []string{}, 0},
 		{"limit", "q=sa&limit=2", token, 200, nil, 2},
+		{"limit 0 means 1", "q=sa&limit=0", token, 200, nil, 1},
+		{"last page", "q=sa&limit=2&offset=2", token, 200, nil, 1},
 		{"offset past the end", "q=sa&offset=3", token, 200, []string{}, 0},
 		{"following", "q=sa&following=true", token, 200, []string{"salma"}, 1},
 		{"resolve is accepted", "q=bob&resolve=true", token, 200, []string{"bob"}, 1},
