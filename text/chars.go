@@ -16,10 +16,12 @@ const (
 	cAlnum                       // [A-Za-z0-9]
 	cUsername                    // [A-Za-z0-9_]
 	cNoMentionBefore             // may not directly precede an @mention
+	cLabel                       // may appear in a domain label ('-' and '_' included)
+	cNoURLBefore                 // may not directly precede a URL
 )
 
-var asciiClass = func() (t [128]uint8) {
-	set := func(bit uint8, chars string) {
+var asciiClass = func() (t [128]uint16) {
+	set := func(bit uint16, chars string) {
 		for i := 0; i < len(chars); i++ {
 			t[chars[i]] |= bit
 		}
@@ -34,10 +36,16 @@ var asciiClass = func() (t [128]uint8) {
 	set(cAlnum, letters+digits)
 	set(cUsername, letters+digits+"_")
 	set(cNoMentionBefore, letters+digits+"_!#$%&*@")
+	set(cNoURLBefore, letters+digits+"@$#")
+	for c := rune(0); c < 0x80; c++ {
+		if t[c]&cPunct == 0 && !isSpace(c) || c == '-' || c == '_' {
+			t[c] |= cLabel
+		}
+	}
 	return t
 }()
 
-func asciiIs(r rune, bit uint8) bool { return r < 0x80 && asciiClass[r]&bit != 0 }
+func asciiIs(r rune, bit uint16) bool { return r < 0x80 && asciiClass[r]&bit != 0 }
 
 // isSpace reports whether r is in twitter-text's set of space characters.
 func isSpace(r rune) bool {

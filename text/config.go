@@ -83,6 +83,33 @@ func (c *Config) Parse(s string) Result {
 
 	weighted, units, validEnd, valid := 0, 0, 0, true
 	for i := 0; i < len(text); {
+		for len(urls) > 0 && urls[0].start < i {
+			urls = urls[1:] // began inside an emoji sequence
+		}
+		stop := len(text)
+		if len(urls) > 0 {
+			stop = urls[0].start
+		}
+		// Plain ASCII, the bulk of most posts, weighs the same throughout
+		// and contains no invalid characters. Digits, '#' and '*' may
+		// start a keycap emoji, which then needs the general path.
+		if asciiUniform {
+			for i < stop {
+				b := text[i]
+				if b >= 0x80 || c.EmojiParsing && isKeycapBase(b) && i+1 < len(text) && text[i+1] >= 0x80 {
+					break
+				}
+				weighted += asciiWeight
+				units++
+				i++
+				if valid && weighted <= limit {
+					validEnd = units - 1
+				}
+			}
+			if i >= len(text) {
+				break
+			}
+		}
 		var r rune // the item's last character, checked for validity
 		switch {
 		case len(urls) > 0 && urls[0].start == i:
@@ -91,11 +118,6 @@ func (c *Config) Parse(s string) Result {
 			i = urls[0].end
 			urls = urls[1:]
 			r, _ = utf8.DecodeLastRuneInString(text[:i])
-		case text[i] < 0x80 && asciiUniform && !(c.EmojiParsing && isKeycapBase(text[i])):
-			r = rune(text[i])
-			weighted += asciiWeight
-			units++
-			i++
 		default:
 			if c.EmojiParsing {
 				if e := emojiEnd(text, i); e > i {
@@ -129,8 +151,11 @@ func (c *Config) Parse(s string) Result {
 	}
 	// Ranges refer to the text as given, which NFC may have shortened or
 	// lengthened.
-	n := utf16Len(s)
-	res.ValidRangeEnd = validEnd + n - utf16Len(text)
+	n := units
+	if len(text) != len(s) || text != s {
+		n = utf16Len(s)
+	}
+	res.ValidRangeEnd = validEnd + n - units
 	res.DisplayRangeEnd = max(n-1, 0)
 	return res
 }

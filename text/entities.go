@@ -27,15 +27,46 @@ func sigilAt(s string, i int, ascii byte, full string) int {
 	return 0
 }
 
-// nextSigil returns the position of the next ascii or full sigil at or
-// after i, or -1.
-func nextSigil(s string, i int, ascii byte, full string) int {
-	for ; i < len(s); i++ {
-		if s[i] == ascii || (s[i] == full[0] && strings.HasPrefix(s[i:], full)) {
-			return i
+// sigilFinder finds the next ascii sigil or its fullwidth form full. It
+// remembers where the next fullwidth one is, so that each search costs
+// only what it skips.
+type sigilFinder struct {
+	s          string
+	ascii      byte
+	full       string
+	nextFull   int // position of the next fullwidth sigil at or after searched, or -1
+	searchedTo int // nextFull is valid for searches starting at or before this
+}
+
+func newSigilFinder(s string, ascii byte, full string) sigilFinder {
+	return sigilFinder{s: s, ascii: ascii, full: full, searchedTo: -1}
+}
+
+// next returns the position of the next sigil at or after i, or -1.
+func (f *sigilFinder) next(i int) int {
+	if i >= len(f.s) {
+		return -1
+	}
+	if i > f.searchedTo {
+		f.nextFull = strings.Index(f.s[i:], f.full)
+		if f.nextFull >= 0 {
+			f.nextFull += i
+			f.searchedTo = f.nextFull
+		} else {
+			f.searchedTo = len(f.s)
 		}
 	}
-	return -1
+	a := strings.IndexByte(f.s[i:], f.ascii)
+	if a >= 0 {
+		a += i
+	}
+	switch {
+	case f.nextFull < 0:
+		return a
+	case a < 0:
+		return f.nextFull
+	}
+	return min(a, f.nextFull)
 }
 
 // scanMention matches "@name" at i and returns the bounds of the name.
@@ -99,7 +130,8 @@ func mentionMayFollow(s string, p, last int) bool {
 // appendMentions appends the mentions and list mentions of s.
 func appendMentions(dst []entity, s string) []entity {
 	last := 0
-	for p := nextSigil(s, 0, '@', fullwidthAt); p >= 0; p = nextSigil(s, p+1, '@', fullwidthAt) {
+	at := newSigilFinder(s, '@', fullwidthAt)
+	for p := at.next(0); p >= 0; p = at.next(p + 1) {
 		if p < last || !mentionMayFollow(s, p, last) {
 			continue
 		}
@@ -132,7 +164,8 @@ func appendMentions(dst []entity, s string) []entity {
 // character that could not itself be part of one.
 func appendHashtags(dst []entity, s string) []entity {
 	last := 0
-	for p := nextSigil(s, 0, '#', fullwidthHash); p >= 0; p = nextSigil(s, p+1, '#', fullwidthHash) {
+	hash := newSigilFinder(s, '#', fullwidthHash)
+	for p := hash.next(0); p >= 0; p = hash.next(p + 1) {
 		if p < last {
 			continue
 		}

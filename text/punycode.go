@@ -15,16 +15,21 @@ const (
 	pcSkew, pcDamp         = 38, 700
 )
 
-// asciiLabelLength returns the length of label once converted to ASCII the
-// way a browser would send it: every dot-separated part (IDNA also treats
-// U+3002, U+FF0E and U+FF61 as dots) that contains non-ASCII characters
-// becomes "xn--" followed by its RFC 3492 punycode encoding.
-func asciiLabelLength(label string) int {
+// labelFits reports whether label is 1 to 63 characters long once
+// converted to ASCII the way a browser would send it: every part (IDNA
+// also treats U+3002, U+FF0E and U+FF61 as dots) containing non-ASCII
+// characters becomes "xn--" followed by its RFC 3492 punycode encoding.
+func labelFits(label string) bool {
+	// Encoding never shortens a label, so a long one needs no encoding.
+	if label == "" || utf8.RuneCountInString(label) > maxLabelLength {
+		return false
+	}
 	total := 0
 	for {
 		i := strings.IndexFunc(label, isIDNADot)
 		if i < 0 {
-			return total + punycodeLength(label)
+			total += punycodeLength(label)
+			return total >= 1 && total <= maxLabelLength
 		}
 		_, size := utf8.DecodeRuneInString(label[i:])
 		total += punycodeLength(label[:i]) + 1

@@ -28,10 +28,30 @@ const URLLength = 23
 // stored. Invalid UTF-8 sequences become U+FFFD first, so that offsets into
 // the result are always well defined.
 func Normalize(s string) string {
+	if isASCII(s) {
+		return s // ASCII is valid UTF-8 and already NFC
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return norm.NFC.String(s)
+}
+
+// isASCII reports whether s is pure ASCII, eight bytes at a time.
+func isASCII(s string) bool {
+	for ; len(s) >= 8; s = s[8:] {
+		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		if w&0x8080808080808080 != 0 {
+			return false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // EntityType says what an Entity is.
@@ -121,8 +141,12 @@ func publicEntities(s string, es []entity) []Entity {
 		return nil
 	}
 	out := make([]Entity, len(es))
+	ascii := isASCII(s) // then offsets in bytes and UTF-16 agree
 	pos, units := 0, 0
 	advance := func(to int) int {
+		if ascii {
+			return to
+		}
 		if to < pos {
 			pos, units = 0, 0
 		}

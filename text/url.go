@@ -1,6 +1,7 @@
 package text
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,41 +30,121 @@ type rawURL struct {
 }
 
 // appendURLs appends the URLs of s to dst in order of appearance.
+//
+// twitter-text tries its pattern at every position. Every domain has a
+// dot, so an attempt can only succeed where the run of label characters
+// it starts with ends in a dot, or where a protocol precedes such a run;
+// the loop therefore jumps from dot to dot and tries just those starts,
+// in the order the pattern would.
 func appendURLs(dst []span, s string) []span {
-	if strings.IndexByte(s, '.') < 0 {
-		return dst // every URL has a dot in its domain
-	}
-	for m := 0; m < len(s); {
-		r, size := utf8.DecodeRuneInString(s[m:])
-		next := m + size
-		var u rawURL
-		ok := false
-		// A URL starts after a character that is not a letter, digit or
-		// sigil, or at the very start of the text.
-		if urlMayFollow(r) {
-			var skip int
-			if u, ok, skip = matchURLAt(s, m+size); !ok && skip > next {
-				next = skip
+	sc := urlScanner{s: s, labelDot: -1}
+	last := 0 // where the previous match ended: later starts must follow it
+	for from := 0; from < len(s); {
+		d := strings.IndexByte(s[from:], '.')
+		if d < 0 {
+			break
+		}
+		d += from
+		from = d + 1
+		rs := d // start of the label run ending at the dot
+		for rs > last {
+			if c := s[rs-1]; c < 0x80 {
+				if asciiClass[c]&cLabel == 0 {
+					break
+				}
+				rs--
+				continue
 			}
+			r, size := utf8.DecodeLastRuneInString(s[:rs])
+			if !isDomainChar(r) {
+				break
+			}
+			rs -= size
 		}
-		before := r
-		if !ok && m == 0 {
-			u, ok, _ = matchURLAt(s, 0)
-			before = 0
-		}
-		if !ok {
-			m = next
+		if rs == d {
 			continue
 		}
-		m = u.end
+		u, before, ok := sc.firstMatch(rs, d, last)
+		if !ok {
+			continue
+		}
 		dst = appendValidURL(dst, s, u, before)
+		last = u.end
+		from = max(from, last)
 	}
 	return dst
 }
 
+// firstMatch tries, in the pattern's order, the starts that could give a
+// URL whose first label is the run s[rs:d]: a protocol just before the
+// run, then each position of the run. A start needs a character that may
+// precede a URL (at or after last), or the start of the text. It returns
+// the match and its preceding character (0 at the start of the text).
+func (sc *urlScanner) firstMatch(rs, d, last int) (u rawURL, before rune, ok bool) {
+	s := sc.s
+	for _, n := range [2]int{8, 7} {
+		if p := rs - n; p >= last && protocolLen(s, p) == n {
+			if u, before, ok := sc.tryAt(p, last); ok {
+				return u, before, true
+			}
+			break
+		}
+	}
+	p := rs
+	if p == 0 {
+		// The pattern tries the start after the first character (as if
+		// the first were the preceding one) before the very start.
+		_, size := utf8.DecodeRuneInString(s)
+		if size < d {
+			if u, before, ok := sc.tryAt(size, last); ok {
+				return u, before, true
+			}
+		}
+		if u, before, ok := sc.tryAt(0, last); ok {
+			return u, before, true
+		}
+		p = size
+		if p < d {
+			_, size = utf8.DecodeRuneInString(s[p:])
+			p += size
+		}
+	}
+	for p < d {
+		if u, before, ok := sc.tryAt(p, last); ok {
+			return u, before, true
+		}
+		_, size := utf8.DecodeRuneInString(s[p:])
+		p += size
+	}
+	return u, 0, false
+}
+
+// tryAt matches the pattern at p if a URL may start there.
+func (sc *urlScanner) tryAt(p, last int) (u rawURL, before rune, ok bool) {
+	if before, ok = sc.mayStart(p, last); !ok {
+		return u, 0, false
+	}
+	u, ok = sc.matchURLAt(p)
+	return u, before, ok
+}
+
+// mayStart reports whether a URL may start at p: at the start of the text
+// or after a character that is not a letter, digit or sigil and that
+// belongs to no earlier match.
+func (sc *urlScanner) mayStart(p, last int) (before rune, ok bool) {
+	if p == 0 {
+		return 0, last == 0
+	}
+	r, size := rune(sc.s[p-1]), 1
+	if r >= 0x80 {
+		r, size = utf8.DecodeLastRuneInString(sc.s[:p])
+	}
+	return r, p-size >= last && urlMayFollow(r)
+}
+
 func urlMayFollow(r rune) bool {
 	if r < 0x80 {
-		return asciiClass[r]&cAlnum == 0 && r != '@' && r != '$' && r != '#'
+		return asciiClass[r]&cNoURLBefore == 0
 	}
 	return r != '＠' && r != '＃' && !isInvalidChar(r)
 }
@@ -110,24 +191,46 @@ func appendValidURL(dst []span, s string, u rawURL, before rune) []span {
 	return dst
 }
 
-// matchURLAt matches the URL pattern at byte p. When it fails because the
-// first label runs into something other than a dot, skip is the position
-// the caller can resume at: no start inside that run can succeed either.
-func matchURLAt(s string, p int) (u rawURL, ok bool, skip int) {
-	u.start = p
-	if n := protocolLen(s, p); n > 0 {
-		end, ok, _ := matchDomain(s, p+n)
-		if !ok {
-			return u, false, 0
-		}
-		u.proto, u.domStart, u.domEnd = n, p+n, end
-	} else {
-		end, ok, runEnd := matchDomain(s, p)
-		if !ok {
-			return u, false, runEnd
-		}
-		u.domStart, u.domEnd = p, end
+// urlScanner matches the URL pattern at successive positions of one
+// text. A failed attempt is retried one character later, so without care
+// a long run of domain characters would be rescanned from every position;
+// the scanner remembers the last label it read and the analysis of the
+// dot-separated chain of labels after it, which keeps the work linear.
+type urlScanner struct {
+	s string
+
+	// The label run read from labelFrom ends at the dot labelDot (-1: no
+	// label cached); lastOK says whether its last character may end a
+	// label and lastUnderscore is its last '_' (-1 if none).
+	labelFrom, labelDot, lastUnderscore int
+	lastOK                              bool
+
+	// The last chain analysed (see chain): the dots ending consecutive
+	// labels, and for each where the best domain ends whose domain-name
+	// label lies after that dot (-1 if none). Short chains live in the
+	// arrays, long ones in the slices.
+	nChain                     int
+	chainDotsArr, chainBestArr [8]int
+	chainDotsBig, chainBestBig []int
+}
+
+func (sc *urlScanner) chainData() (dots, best []int) {
+	if sc.chainDotsBig != nil {
+		return sc.chainDotsBig, sc.chainBestBig
 	}
+	return sc.chainDotsArr[:sc.nChain], sc.chainBestArr[:sc.nChain]
+}
+
+// matchURLAt matches the URL pattern at byte p.
+func (sc *urlScanner) matchURLAt(p int) (u rawURL, ok bool) {
+	s := sc.s
+	u.start = p
+	n := protocolLen(s, p)
+	end, ok := sc.matchDomain(p + n)
+	if !ok {
+		return u, false
+	}
+	u.proto, u.domStart, u.domEnd = n, p+n, end
 	q := u.domEnd
 	if q+1 < len(s) && s[q] == ':' && isDigit(s[q+1]) {
 		for q++; q < len(s) && isDigit(s[q]); q++ {
@@ -143,13 +246,13 @@ func matchURLAt(s string, p int) (u rawURL, ok bool, skip int) {
 		}
 	}
 	u.end = q
-	return u, true, 0
+	return u, true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func protocolLen(s string, p int) int {
-	if len(s)-p < 7 || !strings.EqualFold(s[p:p+4], "http") {
+	if len(s)-p < 7 || s[p]|0x20 != 'h' || !strings.EqualFold(s[p:p+4], "http") {
 		return 0
 	}
 	q := p + 4
@@ -162,48 +265,141 @@ func protocolLen(s string, p int) int {
 	return 0
 }
 
+// matchDomain matches "subdomain* domainname tld" at byte p, as
+// twitter-text's pattern would: subdomains greedily, then backing off one
+// label at a time until a domain name followed by a known TLD fits. It
+// returns the end of the domain.
+func (sc *urlScanner) matchDomain(p int) (end int, ok bool) {
+	dot, edgesOK, underscore := sc.firstLabel(p)
+	if dot < 0 || !edgesOK {
+		return 0, false
+	}
+	if e := sc.bestAfter(dot); e >= 0 {
+		return e, true
+	}
+	if underscore {
+		return 0, false
+	}
+	return matchTLD(sc.s, dot+1)
+}
+
+// firstLabel reads the label starting at p. It returns the dot ending it
+// (-1 if the run of label characters ends otherwise), whether the label
+// starts and ends with a domain character rather than '-' or '_', and
+// whether it contains '_'.
+func (sc *urlScanner) firstLabel(p int) (dot int, edgesOK, underscore bool) {
+	s := sc.s
+	if p >= len(s) {
+		return -1, false, false
+	}
+	if sc.labelDot < 0 || p <= sc.labelFrom || p >= sc.labelDot {
+		sc.labelDot = -1
+		q, underscore := p, -1
+		for q < len(s) {
+			if c := s[q]; c < 0x80 {
+				if asciiClass[c]&cLabel == 0 {
+					break
+				}
+				if c == '_' {
+					underscore = q
+				}
+				q++
+				continue
+			}
+			r, size := utf8.DecodeRuneInString(s[q:])
+			if !isDomainChar(r) {
+				break
+			}
+			q += size
+		}
+		if q == p || q >= len(s) || s[q] != '.' {
+			return -1, false, false
+		}
+		// Non-ASCII label characters are never '-' or '_'.
+		last := s[q-1]
+		sc.labelFrom, sc.labelDot = p, q
+		sc.lastUnderscore, sc.lastOK = underscore, last != '-' && last != '_'
+	}
+	r, _ := utf8.DecodeRuneInString(s[p:])
+	return sc.labelDot, sc.lastOK && r != '-' && r != '_', sc.lastUnderscore >= p
+}
+
+// bestAfter returns the end of the longest domain whose first label ends
+// at dot and whose domain-name label comes after it, or -1.
+func (sc *urlScanner) bestAfter(dot int) int {
+	dots, best := sc.chainData()
+	if i, found := slices.BinarySearch(dots, dot); found {
+		return best[i]
+	}
+	return sc.chain(dot)
+}
+
+// chain analyses the labels following dot and returns bestAfter(dot). For each dot it records where
+// the best domain would end: subdomains must all start and end with
+// domain characters, so the candidates are the run of such labels after
+// the dot, and the greedy pattern picks the last of them that is a valid
+// domain name followed by a TLD.
+func (sc *urlScanner) chain(dot int) int {
+	s := sc.s
+	var dotsBuf [8]int
+	dots := append(dotsBuf[:0], dot)
+	var nameEnd, okLabel []int // per label after dots[i]: TLD end if a valid domain name, and edgesOK
+	var nameBuf, okBuf [8]int
+	nameEnd, okLabel = nameBuf[:0], okBuf[:0]
+	for q := dot + 1; ; {
+		l, next, ok := scanLabel(s, q)
+		if !ok {
+			break
+		}
+		e := -1
+		if l.edgesOK && !l.underscore {
+			if te, ok := matchTLD(s, l.end+1); ok {
+				e = te
+			}
+		}
+		nameEnd = append(nameEnd, e)
+		okLabel = append(okLabel, boolInt(l.edgesOK))
+		dots = append(dots, l.end)
+		q = next
+	}
+	var bestBuf [8]int
+	best := bestBuf[:0]
+	for range dots {
+		best = append(best, -1)
+	}
+	// best[i] looks at labels i, i+1, ... (label i follows dots[i]).
+	for i := len(nameEnd) - 1; i >= 0; i-- {
+		if okLabel[i] == 0 {
+			continue
+		}
+		if i+1 < len(nameEnd) && best[i+1] >= 0 {
+			best[i] = best[i+1]
+		} else {
+			best[i] = nameEnd[i]
+		}
+	}
+	sc.nChain, sc.chainDotsBig, sc.chainBestBig = len(dots), nil, nil
+	if len(dots) <= len(sc.chainDotsArr) {
+		copy(sc.chainDotsArr[:], dots)
+		copy(sc.chainBestArr[:], best)
+	} else {
+		sc.chainDotsBig, sc.chainBestBig = slices.Clone(dots), slices.Clone(best)
+	}
+	return best[0]
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // label describes one dot-terminated domain label.
 type label struct {
 	end        int  // byte offset of the terminating dot
 	edgesOK    bool // starts and ends with a domain character, not '-' or '_'
 	underscore bool
-}
-
-// matchDomain matches subdomains, a domain name and a TLD at byte p and
-// returns the end of the domain. When no label could be read because the
-// run of label characters at p is not followed by a dot, runEnd is where
-// that run stops (for matchURLAt's skip).
-func matchDomain(s string, p int) (end int, ok bool, runEnd int) {
-	var buf [8]label
-	labels := buf[:0]
-	for q := p; ; {
-		l, next, ok := scanLabel(s, q)
-		if !ok {
-			if len(labels) == 0 && (next >= len(s) || s[next] != ':') {
-				runEnd = next
-			}
-			break
-		}
-		labels = append(labels, l)
-		q = next
-	}
-	if len(labels) == 0 {
-		return 0, false, runEnd
-	}
-	// Greedy subdomains, backing off one label at a time, as the pattern
-	// "subdomain* domainname tld" would.
-	k := 0
-	for k < len(labels) && labels[k].edgesOK {
-		k++
-	}
-	for k = min(k, len(labels)-1); k >= 0; k-- {
-		if l := labels[k]; l.edgesOK && !l.underscore {
-			if e, ok := matchTLD(s, l.end+1); ok {
-				return e, true, 0
-			}
-		}
-	}
-	return 0, false, 0
 }
 
 // scanLabel reads a run of domain characters, '-' and '_' starting at q.
@@ -244,24 +440,31 @@ func scanLabel(s string, q int) (l label, next int, ok bool) {
 func matchPath(s string, q int) int {
 	end := q
 	for q < len(s) {
-		r, size := rune(s[q]), 1
-		if r >= 0x80 {
-			r, size = utf8.DecodeRuneInString(s[q:])
-		}
-		switch {
-		case isPathChar(r):
-			q += size
-			if isPathEnd(r) {
-				end = q
-			}
-		case r == '(':
-			e, ok := matchParens(s, q)
-			if !ok {
+		if c := s[q]; c < 0x80 {
+			switch k := asciiClass[c]; {
+			case k&cPathChar != 0:
+				q++
+				if k&cPathEnd != 0 {
+					end = q
+				}
+			case c == '(':
+				e, ok := matchParens(s, q)
+				if !ok {
+					return end
+				}
+				q, end = e, e
+			default:
 				return end
 			}
-			q, end = e, e
-		default:
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[q:])
+		if !isPathChar(r) {
 			return end
+		}
+		q += size
+		if isPathEnd(r) {
+			end = q
 		}
 	}
 	return end
@@ -347,6 +550,7 @@ func validDomainLabels(dom string) bool {
 			return false
 		}
 	}
+	ascii := isASCII(dom) // then nothing needs encoding: only lengths matter
 	for len(dom) > 0 {
 		l := dom
 		if i := strings.IndexByte(dom, '.'); i >= 0 {
@@ -354,7 +558,7 @@ func validDomainLabels(dom string) bool {
 		} else {
 			dom = ""
 		}
-		if n := asciiLabelLength(l); n < 1 || n > maxLabelLength {
+		if ascii && (l == "" || len(l) > maxLabelLength) || !ascii && !labelFits(l) {
 			return false
 		}
 	}

@@ -7,6 +7,9 @@ import "unicode/utf8"
 
 // utf16Len returns the length of s in UTF-16 code units.
 func utf16Len(s string) int {
+	if isASCII(s) {
+		return len(s)
+	}
 	n := 0
 	for i := 0; i < len(s); {
 		if s[i] < 0x80 {
