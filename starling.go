@@ -64,6 +64,14 @@ type Account struct {
 	Fields       []Field
 	Role         Role
 	Approved     bool // false while a sign-up awaits approval
+	// SignUpReason is what the person wrote, when signing up, about why
+	// they want to join: moderators read it when registrations need
+	// approval. Empty when none was given.
+	SignUpReason string
+	// Locale is the interface language the person chose when signing up
+	// (a BCP 47 tag such as "en" or "pt-BR"), or empty. Starling has no
+	// translated interface yet; it is kept for e-mails and future use.
+	Locale string
 	// Posting defaults, shown to clients as the account's "source".
 	DefaultVisibility Visibility
 	DefaultSensitive  bool

@@ -67,6 +67,18 @@ type OAuthStore interface {
 	TokenByRefreshHash(ctx context.Context, hash string) (*Token, error)
 	// RevokeToken deletes the token; revoking a missing token is not an error.
 	RevokeToken(ctx context.Context, id int64) error
+	// RotateToken is the refresh grant's write: in one transaction it
+	// deletes the live token whose refresh hash is refreshHash and inserts
+	// next (a zero CreatedAt is set to now), and returns the deleted token.
+	// It is ENOTFOUND, and writes nothing, when no live token has that hash
+	// (the empty hash never matches). Looking the token up, revoking it and
+	// issuing another as three calls would let two concurrent refreshes with
+	// one refresh token both get a new pair; here the delete decides, so of
+	// two concurrent rotations of one token exactly one succeeds and a
+	// leaked refresh token works at most once. Tokens are never modified,
+	// so a caller may check the old token (its app, its scopes) with
+	// TokenByRefreshHash first and build next from what it read.
+	RotateToken(ctx context.Context, refreshHash string, next *Token) (*Token, error)
 
 	CreateAuthCode(ctx context.Context, c *AuthCode) error
 	// TakeAuthCode returns the code with that hash and deletes it, so a code
@@ -87,8 +99,8 @@ type StatusStore interface {
 	// RepliesCount of the status it replies to, all in one transaction.
 	//
 	// When idempotencyKey is not empty and the author already posted with
-	// the same key in the last hour, nothing is written and the status
-	// posted then is returned instead.
+	// the same key within IdempotencyWindow (an hour), nothing is written
+	// and the status posted then is returned instead.
 	CreateStatus(ctx context.Context, s *Status, idempotencyKey string) (*Status, error)
 	StatusByID(ctx context.Context, id int64) (*Status, error)
 	// StatusesByIDs returns the statuses that exist, in any order.
@@ -96,6 +108,16 @@ type StatusStore interface {
 	// DeleteStatus deletes the status and reverses the counts it added.
 	// Replies to it stay, with InReplyToID still naming it.
 	DeleteStatus(ctx context.Context, id int64) error
+	// PruneIdempotencyKeys deletes the idempotency keys claimed before
+	// olderThan and returns how many it deleted. CreateStatus ignores keys
+	// older than IdempotencyWindow but never deletes them, so without
+	// pruning the table only grows: something (a periodic job) must call
+	// this, with olderThan at least IdempotencyWindow in the past so that
+	// no key still in force is lost. Unlike other writes it may delete in
+	// several short transactions, so that a large backlog does not hold up
+	// other writers (SQLite has only one); an interrupted prune has still
+	// deleted only expired keys and can simply run again.
+	PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (int64, error)
 
 	// HomeTimeline is the viewer's own statuses and those of the accounts
 	// the viewer follows that the viewer may see (policy.CanView), except
@@ -115,6 +137,11 @@ type StatusStore interface {
 	// in posting order, at most limit of them.
 	Descendants(ctx context.Context, id int64, limit int) ([]*Status, error)
 }
+
+// IdempotencyWindow is how long an idempotency key given to CreateStatus
+// stands for the status posted with it. A retry within the window returns
+// that status; after it the key may be used again, and may be pruned.
+const IdempotencyWindow = time.Hour
 
 // PublicTimelineQuery narrows the public timeline.
 type PublicTimelineQuery struct {
@@ -147,6 +174,11 @@ type FollowStore interface {
 	RejectFollowRequest(ctx context.Context, followerID, followeeID int64) error
 	// FollowRequests lists who asked to follow accountID, newest first.
 	FollowRequests(ctx context.Context, accountID int64, p Page) ([]Edge, error)
+	// CountFollowRequests counts the requests pending for accountID. There
+	// is no stored counter as for followers: the count is only shown to
+	// the account itself (the follow_requests_count of its credentials),
+	// and the index that lists requests answers it.
+	CountFollowRequests(ctx context.Context, accountID int64) (int64, error)
 	// Followers lists who follows accountID, most recent follow first.
 	Followers(ctx context.Context, accountID int64, p Page) ([]Edge, error)
 	// Following lists whom accountID follows, most recent follow first.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/snowflake"
+	"github.com/starling-social/starling/text"
 )
 
 // Service implements account use cases on top of a starling.Store.
@@ -71,9 +72,12 @@ var ReservedUsernames = map[string]bool{
 
 // Other limits on sign-up input.
 const (
-	maxEmailLength  = 254 // RFC 5321's limit on a forward path
-	maxReasonLength = 1000
+	maxEmailLength = 254 // RFC 5321's limit on a forward path
 )
+
+// MaxReasonLength is the longest sign-up reason, in characters after
+// Unicode normalisation.
+const MaxReasonLength = 1000
 
 // RegisterInput is a sign-up.
 type RegisterInput struct {
@@ -81,11 +85,17 @@ type RegisterInput struct {
 	Email     string
 	Password  string
 	Agreement bool
-	// Locale is the person's interface language (BCP 47), checked for form
-	// only: Starling has no translated interface to choose yet.
+	// Locale is the person's interface language, a short BCP 47 tag: a
+	// language ("en", "kmr"), optionally a script ("sr-Latn") and a region
+	// ("pt-BR", "es-419"). It is checked for form only, since Starling has
+	// no translated interface to choose yet, and stored in canonical case
+	// with hyphens ("pt_br" becomes "pt-BR"). Empty when not given.
 	Locale string
-	// Reason is the applicant's note to moderators when registrations
-	// need approval.
+	// Reason is the applicant's note to moderators about why they want to
+	// join, at most MaxReasonLength characters. It is optional even when
+	// registrations need approval: Mastodon requires it only when the
+	// instance asks for it (its require_invite_text setting), and Starling
+	// has no such setting, so a blank reason is accepted and stored empty.
 	Reason   string
 	Role     starling.Role // RoleUser when empty
 	Approved bool
@@ -95,7 +105,27 @@ type RegisterInput struct {
 	SelfService bool
 }
 
-var localeRe = regexp.MustCompile(`^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$`)
+// localeRe is the form of Locale, once underscores are hyphens: language,
+// then optionally script and region. Longer tags (variants, extensions)
+// name no interface anyone ships, so they are refused.
+var localeRe = regexp.MustCompile(`^([A-Za-z]{2,3})(?:-([A-Za-z]{4}))?(?:-([A-Za-z]{2}|[0-9]{3}))?$`)
+
+// canonicalLocale returns the locale in canonical case ("pt-BR",
+// "zh-Hant-TW"), or false when it is not of localeRe's form.
+func canonicalLocale(locale string) (string, bool) {
+	m := localeRe.FindStringSubmatch(strings.ReplaceAll(locale, "_", "-"))
+	if m == nil {
+		return "", false
+	}
+	out := strings.ToLower(m[1])
+	if m[2] != "" {
+		out += "-" + strings.ToUpper(m[2][:1]) + strings.ToLower(m[2][1:])
+	}
+	if m[3] != "" {
+		out += "-" + strings.ToUpper(m[3])
+	}
+	return out, true
+}
 
 // Register creates an account. Every invalid field is reported at once in
 // one EINVALID error.
@@ -113,11 +143,17 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Acc
 	if in.SelfService && !in.Agreement {
 		v.Add("agreement", starling.ErrAccepted, "must be accepted")
 	}
-	if in.Locale != "" && !localeRe.MatchString(in.Locale) {
-		v.Add("locale", starling.ErrInclusion, "is not a known language")
+	locale := strings.TrimSpace(in.Locale)
+	if locale != "" {
+		var ok bool
+		if locale, ok = canonicalLocale(locale); !ok {
+			v.Add("locale", starling.ErrInvalid, "is not a language tag such as en or pt-BR")
+		}
 	}
-	if utf8.RuneCountInString(in.Reason) > maxReasonLength {
-		v.Add("reason", starling.ErrTooLong, fmt.Sprintf("is too long (maximum is %d characters)", maxReasonLength))
+	// NUL is dropped: no reader wants it, and PostgreSQL cannot store it.
+	reason := strings.ReplaceAll(text.Normalize(strings.TrimSpace(in.Reason)), "\x00", "")
+	if utf8.RuneCountInString(reason) > MaxReasonLength {
+		v.Add("reason", starling.ErrTooLong, fmt.Sprintf("is too long (maximum is %d characters)", MaxReasonLength))
 	}
 	role := in.Role
 	if role == "" {
@@ -148,6 +184,8 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Acc
 		Discoverable:      true,
 		Role:              role,
 		Approved:          in.Approved,
+		SignUpReason:      reason,
+		Locale:            locale,
 		DefaultVisibility: starling.VisibilityPublic,
 		CreatedAt:         now,
 		UpdatedAt:         now,

@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -89,8 +90,11 @@ func TestRegisterValidation(t *testing.T) {
 		{"long password", func(in *RegisterInput) { in.Password = strings.Repeat("p", MaxPasswordLength+1) }, map[string][]string{"password": {starling.ErrTooLong}}},
 		{"blank password", func(in *RegisterInput) { in.Password = "" }, map[string][]string{"password": {starling.ErrBlank}}},
 		{"no agreement", func(in *RegisterInput) { in.Agreement = false }, map[string][]string{"agreement": {starling.ErrAccepted}}},
-		{"bad locale", func(in *RegisterInput) { in.Locale = "not a locale" }, map[string][]string{"locale": {starling.ErrInclusion}}},
+		{"bad locale", func(in *RegisterInput) { in.Locale = "not a locale" }, map[string][]string{"locale": {starling.ErrInvalid}}},
+		{"locale with a variant", func(in *RegisterInput) { in.Locale = "de-CH-1901" }, map[string][]string{"locale": {starling.ErrInvalid}}},
+		{"locale too long", func(in *RegisterInput) { in.Locale = "english" }, map[string][]string{"locale": {starling.ErrInvalid}}},
 		{"long reason", func(in *RegisterInput) { in.Reason = strings.Repeat("r", 1001) }, map[string][]string{"reason": {starling.ErrTooLong}}},
+		{"long reason in letters beyond ASCII", func(in *RegisterInput) { in.Reason = strings.Repeat("é", 1001) }, map[string][]string{"reason": {starling.ErrTooLong}}},
 		{"unknown role", func(in *RegisterInput) { in.Role = "king" }, map[string][]string{"role": {starling.ErrInclusion}}},
 		{"everything at once", func(in *RegisterInput) { *in = RegisterInput{SelfService: true} }, map[string][]string{
 			"username": {starling.ErrBlank}, "email": {starling.ErrBlank}, "password": {starling.ErrBlank},
@@ -148,6 +152,47 @@ func TestRegisterDefaults(t *testing.T) {
 			}
 			if !regexp.MustCompile(`^\$argon2id\$v=19\$m=64,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$`).MatchString(got.PasswordHash) {
 				t.Fatalf("password hash %q is not a PHC argon2id string", got.PasswordHash)
+			}
+		})
+	}
+}
+
+// TestRegisterReasonAndLocale checks what Register stores of the sign-up
+// reason and locale.
+func TestRegisterReasonAndLocale(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	tests := []struct {
+		name           string
+		reason, locale string
+		wantReason     string
+		wantLocale     string
+	}{
+		{"both", "  I band birds.\n\nLet me in!  ", "pt-BR", "I band birds.\n\nLet me in!", "pt-BR"},
+		{"a blank reason while approval is pending", " \t", "", "", ""},
+		{"locale in other case with underscore", "", "PT_br", "", "pt-BR"},
+		{"locale with script and region", "", "zh-hant-tw", "", "zh-Hant-TW"},
+		{"three-letter language, numeric region", "", "kmr", "", "kmr"},
+		{"numeric region", "", "es-419", "", "es-419"},
+		{"decomposed letters are composed, NUL dropped", "cafe\u0301\x00!", "", "café!", ""},
+		{"the longest reason", strings.Repeat("é", MaxReasonLength), "en", strings.Repeat("é", MaxReasonLength), "en"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("applicant%d", i)
+			a, err := s.Register(ctx, RegisterInput{Username: name, Email: name + "@example.com", Password: "password123",
+				Agreement: true, SelfService: true, Reason: tt.reason, Locale: tt.locale})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Get(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Approved || got.SignUpReason != tt.wantReason || got.Locale != tt.wantLocale ||
+				a.SignUpReason != tt.wantReason || a.Locale != tt.wantLocale {
+				t.Fatalf("stored reason %q, locale %q (returned %q, %q); want %q, %q",
+					got.SignUpReason, got.Locale, a.SignUpReason, a.Locale, tt.wantReason, tt.wantLocale)
 			}
 		})
 	}

@@ -88,18 +88,12 @@ func (s *Server) verifyCredentials(w http.ResponseWriter, r *http.Request) error
 	return s.writeCredentialAccount(w, r, a)
 }
 
-// writeCredentialAccount answers with the owner's view of a. The follow
-// request count reads one page of the largest size, since the store has no
-// count: a locked account with more pending requests than that sees the
-// page size, which is still enough for a client's "you have requests" badge.
+// writeCredentialAccount answers with the owner's view of a, whose source
+// counts the follow requests waiting for the owner's answer.
 func (s *Server) writeCredentialAccount(w http.ResponseWriter, r *http.Request, a *starling.Account) error {
-	var requests int64
-	if a.Locked {
-		page, err := s.svc.Store.FollowRequests(r.Context(), a.ID, starling.Page{Limit: starling.MaxAccountPageLimit})
-		if err != nil {
-			return err
-		}
-		requests = int64(len(page))
+	requests, err := s.svc.Store.CountFollowRequests(r.Context(), a.ID)
+	if err != nil {
+		return err
 	}
 	return ok(w, s.credentialAccountEntity(a, requests))
 }

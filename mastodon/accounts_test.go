@@ -167,6 +167,10 @@ func TestRegistrationModes(t *testing.T) {
 		if err != nil || a.Approved {
 			t.Fatalf("%+v %v", a, err)
 		}
+		// Moderators read why the applicant wants to join.
+		if a.SignUpReason != "I would like to join" || a.Locale != "en" {
+			t.Fatalf("reason %q, locale %q", a.SignUpReason, a.Locale)
+		}
 		// Nobody else sees the applicant yet.
 		wantStatus(t, api.do(t, "GET", "/api/v1/accounts/"+snowflake.Format(a.ID), "", nil), 404)
 		wantStatus(t, api.do(t, "GET", "/api/v1/accounts/lookup?acct=applicant", "", nil), 404)

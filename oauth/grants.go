@@ -90,8 +90,10 @@ func (s *Service) PasswordGrant(ctx context.Context, c Client, login, password, 
 }
 
 // Refresh is the refresh_token grant. The token the refresh token belongs
-// to is revoked and a new pair issued, so a leaked refresh token works at
-// most once. A narrower scope may be asked for, never a wider one.
+// to is replaced by a new pair in one store transaction (RotateToken), so
+// a leaked refresh token works at most once: of two requests racing with
+// the same refresh token exactly one gets a new pair, the other
+// InvalidGrant. A narrower scope may be asked for, never a wider one.
 func (s *Service) Refresh(ctx context.Context, c Client, refreshToken, scope string) (*Issued, error) {
 	app, err := s.authenticateClient(ctx, c)
 	if err != nil {
@@ -104,7 +106,12 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken, scope str
 	if len(refreshToken) > maxSecretLength {
 		return nil, bad
 	}
-	old, err := s.store.TokenByRefreshHash(ctx, HashSecret(refreshToken))
+	hash := HashSecret(refreshToken)
+	// The checks read the token first, so that a refresh that fails them
+	// (another app's token, a wider scope) leaves it alive. Tokens are
+	// never modified, so what is read here is what RotateToken deletes,
+	// unless a concurrent refresh deletes it first.
+	old, err := s.store.TokenByRefreshHash(ctx, hash)
 	if err != nil {
 		return nil, notFoundAs(err, bad)
 	}
@@ -120,13 +127,13 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken, scope str
 		}
 		scopes = want
 	}
-	// Revoking first means two racing refreshes cannot both keep a live
-	// old token; the store cannot tell us which of them revoked it, so
-	// both may still get a new pair.
-	if err := s.store.RevokeToken(ctx, old.ID); err != nil {
-		return nil, err
+	out, next := s.newToken(app, old.AccountID, scopes, true)
+	// ENOTFOUND here means a concurrent refresh won the race.
+	if _, err := s.store.RotateToken(ctx, hash, next); err != nil {
+		return nil, notFoundAs(err, bad)
 	}
-	return s.issue(ctx, app, old.AccountID, scopes, true)
+	out.Token = next
+	return out, nil
 }
 
 // Revoke revokes a token given its access or refresh token (RFC 7009). An

@@ -216,6 +216,18 @@ func requestedScopes(app *starling.App, scope string) (Scopes, error) {
 // issue creates a token for app (nil for an admin token) and account (0
 // for an app-only token), with a refresh token when refresh is set.
 func (s *Service) issue(ctx context.Context, app *starling.App, accountID int64, scopes Scopes, refresh bool) (*Issued, error) {
+	out, t := s.newToken(app, accountID, scopes, refresh)
+	if err := s.store.CreateToken(ctx, t); err != nil {
+		return nil, err
+	}
+	out.Token = t
+	return out, nil
+}
+
+// newToken makes the secrets of a token and the row that stores their
+// hashes, without storing it; out.Token is left for the caller to set
+// once the row is stored.
+func (s *Service) newToken(app *starling.App, accountID int64, scopes Scopes, refresh bool) (*Issued, *starling.Token) {
 	out := &Issued{AccessToken: NewSecret()}
 	t := &starling.Token{
 		ID:         s.ids.Next(),
@@ -231,11 +243,7 @@ func (s *Service) issue(ctx context.Context, app *starling.App, accountID int64,
 		out.RefreshToken = NewSecret()
 		t.RefreshHash = HashSecret(out.RefreshToken)
 	}
-	if err := s.store.CreateToken(ctx, t); err != nil {
-		return nil, err
-	}
-	out.Token = t
-	return out, nil
+	return out, t
 }
 
 // IssueForAccount gives an account a token on app's behalf, with a

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -431,6 +432,53 @@ func TestRefresh(t *testing.T) {
 	wantOAuth(t, err, InvalidClient)
 	// The failures above left the last token alive.
 	if _, err := f.s.Authenticate(ctx, narrower.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConcurrentRefresh sends one refresh token in several requests at
+// once: exactly one may get a new pair, and only that pair may work.
+func TestConcurrentRefresh(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	first, err := f.s.PasswordGrant(ctx, f.client, "alice", alicePassword, "read write")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const racers = 8
+	var (
+		issued [racers]*Issued
+		errs   [racers]error
+		start  = make(chan struct{})
+		wg     sync.WaitGroup
+	)
+	for i := range racers {
+		wg.Go(func() {
+			<-start
+			issued[i], errs[i] = f.s.Refresh(ctx, f.client, first.RefreshToken, "")
+		})
+	}
+	close(start)
+	wg.Wait()
+	var winners []*Issued
+	for i, err := range errs {
+		if err == nil {
+			winners = append(winners, issued[i])
+			continue
+		}
+		wantOAuth(t, err, InvalidGrant)
+	}
+	if len(winners) != 1 {
+		t.Fatalf("%d refreshes succeeded, want exactly 1", len(winners))
+	}
+	if _, err := f.s.Authenticate(ctx, first.AccessToken); starling.ErrorCode(err) != starling.EUNAUTHORIZED {
+		t.Fatalf("the old access token still works: %v", err)
+	}
+	if _, err := f.s.Authenticate(ctx, winners[0].AccessToken); err != nil {
+		t.Fatalf("the winner's token: %v", err)
+	}
+	// The winner's refresh token is the one that works now.
+	if _, err := f.s.Refresh(ctx, f.client, winners[0].RefreshToken, ""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 const accountCols = `a.id, a.username, a.email, a.password_hash, a.display_name, a.note, a.note_html,
-	a.locked, a.bot, a.discoverable, a.fields, a.role, a.approved,
+	a.locked, a.bot, a.discoverable, a.fields, a.role, a.approved, a.sign_up_reason, a.locale,
 	a.default_visibility, a.default_sensitive, a.default_language,
 	a.created_at, a.updated_at, a.last_status_at,
 	a.statuses_count, a.followers_count, a.following_count`
@@ -67,7 +67,7 @@ func scanAccount(row scanner) (*starling.Account, error) {
 		lastStatusAt         *time.Time
 	)
 	err := row.Scan(&a.ID, &a.Username, &a.Email, &a.PasswordHash, &a.DisplayName, &a.Note, &a.NoteHTML,
-		&a.Locked, &a.Bot, &a.Discoverable, &fields, &role, &a.Approved,
+		&a.Locked, &a.Bot, &a.Discoverable, &fields, &role, &a.Approved, &a.SignUpReason, &a.Locale,
 		&vis, &a.DefaultSensitive, &a.DefaultLanguage,
 		&createdAt, &updatedAt, &lastStatusAt,
 		&a.StatusesCount, &a.FollowersCount, &a.FollowingCount)
@@ -97,13 +97,15 @@ func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
 	}
 	_, err = db.pool.Exec(ctx, `INSERT INTO accounts (id, username, username_lower, email, email_lower,
 		password_hash, display_name, display_name_lower, note, note_html, locked, bot, discoverable, fields,
-		role, approved, default_visibility, default_sensitive, default_language,
+		role, approved, sign_up_reason, locale, default_visibility, default_sensitive, default_language,
 		created_at, updated_at, last_status_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24)`,
 		a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
 		a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
 		a.Locked, a.Bot, a.Discoverable, fields,
-		string(a.Role), a.Approved, string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
+		string(a.Role), a.Approved, a.SignUpReason, a.Locale,
+		string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
 		a.CreatedAt, a.UpdatedAt, nullTime(a.LastStatusAt))
 	if err != nil {
 		return dbError(err, "create account")
@@ -125,13 +127,14 @@ func (db *DB) UpdateAccount(ctx context.Context, a *starling.Account) error {
 	tag, err := db.pool.Exec(ctx, `UPDATE accounts SET email = $2, email_lower = $3, password_hash = $4,
 		display_name = $5, display_name_lower = $6, note = $7, note_html = $8,
 		locked = $9, bot = $10, discoverable = $11, fields = $12, role = $13, approved = $14,
-		default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18
+		default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18,
+		sign_up_reason = $19, locale = $20
 		WHERE id = $1`,
 		a.ID, a.Email, strings.ToLower(a.Email), a.PasswordHash,
 		a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
 		a.Locked, a.Bot, a.Discoverable, fields, string(a.Role), a.Approved,
 		string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
-		updatedAt)
+		updatedAt, a.SignUpReason, a.Locale)
 	if err != nil {
 		return dbError(err, "update account")
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/starling-social/starling"
 )
 
@@ -55,32 +57,24 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*starling.App
 	return db.app(ctx, "app by client id", `client_id = $1`, clientID)
 }
 
-// CreateToken inserts t. A zero CreatedAt is set to now.
-func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
-	stamp(&t.CreatedAt)
-	_, err := db.pool.Exec(ctx, `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id,
-		scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, t.CreatedAt)
-	if err != nil {
-		return dbError(err, "create token")
-	}
-	return nil
+// tokenInsert and tokenArgs insert a token, for CreateToken and RotateToken.
+const tokenInsert = `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+func tokenArgs(t *starling.Token) []any {
+	return []any{t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, t.CreatedAt}
 }
 
-func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
+const tokenCols = `id, access_hash, refresh_hash, app_id, account_id, scopes, created_at`
+
+func scanToken(row scanner) (*starling.Token, error) {
 	var (
 		t              starling.Token
 		appID, account *int64
 		createdAt      time.Time
 	)
-	err := db.pool.QueryRow(ctx, `SELECT id, access_hash, refresh_hash, app_id, account_id, scopes, created_at
-		FROM tokens WHERE `+where, arg).
-		Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &appID, &account, &t.Scopes, &createdAt)
-	if isNoRows(err) {
-		return nil, notFound()
-	}
-	if err != nil {
-		return nil, starling.Internal(err, op)
+	if err := row.Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &appID, &account, &t.Scopes, &createdAt); err != nil {
+		return nil, err
 	}
 	if appID != nil {
 		t.AppID = *appID
@@ -90,6 +84,26 @@ func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.T
 	}
 	t.CreatedAt = normTime(createdAt)
 	return &t, nil
+}
+
+// CreateToken inserts t. A zero CreatedAt is set to now.
+func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
+	stamp(&t.CreatedAt)
+	if _, err := db.pool.Exec(ctx, tokenInsert, tokenArgs(t)...); err != nil {
+		return dbError(err, "create token")
+	}
+	return nil
+}
+
+func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
+	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE `+where, arg))
+	if isNoRows(err) {
+		return nil, notFound()
+	}
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	return t, nil
 }
 
 // TokenByAccessHash finds the token; revoked tokens are deleted, so every
@@ -115,6 +129,35 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 		return starling.Internal(err, "revoke token")
 	}
 	return nil
+}
+
+// RotateToken deletes the token with the refresh hash and inserts next in
+// one transaction. Of two concurrent rotations of one token, the second
+// DELETE waits for the first's row lock and, once the first commits, finds
+// no row (READ COMMITTED re-checks the row, which is gone): ENOTFOUND.
+func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starling.Token) (*starling.Token, error) {
+	if refreshHash == "" || !storable(refreshHash) {
+		return nil, notFound()
+	}
+	stamp(&next.CreatedAt)
+	var old *starling.Token
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		old, err = scanToken(tx.QueryRow(ctx, `DELETE FROM tokens WHERE refresh_hash = $1
+			RETURNING `+tokenCols, refreshHash))
+		if isNoRows(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, tokenInsert, tokenArgs(next)...)
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, "rotate token")
+	}
+	return old, nil
 }
 
 // CreateAuthCode inserts c. A zero CreatedAt is set to now.

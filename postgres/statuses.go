@@ -15,7 +15,11 @@ import (
 
 // idempotencyWindow is how long an idempotency key stands for the status
 // first posted with it.
-const idempotencyWindow = time.Hour
+const idempotencyWindow = starling.IdempotencyWindow
+
+// pruneBatch is how many idempotency keys PruneIdempotencyKeys deletes per
+// transaction.
+const pruneBatch = 1000
 
 // keyDigest is how an idempotency key is stored: the header that carries
 // it may hold any bytes, of any length, and a digest fits the column and its
@@ -191,6 +195,28 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		return dbError(err, "delete status")
 	}
 	return nil
+}
+
+// PruneIdempotencyKeys deletes expired keys a batch per statement (each
+// its own transaction), so that a large backlog is never one long
+// transaction holding many row locks. The created_at index finds each
+// batch; SKIP LOCKED passes over keys a concurrent CreateStatus is
+// claiming, which the next prune will find if they are still expired.
+func (db *DB) PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (int64, error) {
+	var total int64
+	for {
+		tag, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
+			SELECT account_id, key FROM idempotency_keys WHERE created_at < $1
+			LIMIT $2 FOR UPDATE SKIP LOCKED)`,
+			olderThan, pruneBatch)
+		if err != nil {
+			return total, starling.Internal(err, "prune idempotency keys")
+		}
+		total += tag.RowsAffected()
+		if tag.RowsAffected() < pruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // visibleTo is the SQL form of policy.CanView for the viewer bound to

@@ -122,6 +122,16 @@ func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Pa
 		`e.followee_id = $1`, accountID, p)
 }
 
+// CountFollowRequests counts with the (followee_id, id) index alone.
+func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, error) {
+	var n int64
+	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM follow_requests WHERE followee_id = $1`, accountID).Scan(&n)
+	if err != nil {
+		return 0, starling.Internal(err, "count follow requests")
+	}
+	return n, nil
+}
+
 func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
 	return db.edges(ctx, "followers", `follows e JOIN accounts a ON a.id = e.follower_id`,
 		`e.followee_id = $1`, accountID, p)

@@ -58,35 +58,47 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*starling.App
 	return db.app(ctx, "app by client id", `client_id = $1`, clientID)
 }
 
+// tokenInsert and tokenArgs insert a token, for CreateToken and RotateToken.
+const tokenInsert = `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7)`
+
+func tokenArgs(t *starling.Token) []any {
+	return []any{t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, ms(t.CreatedAt)}
+}
+
+const tokenCols = `id, access_hash, refresh_hash, app_id, account_id, scopes, created_at`
+
+func scanToken(row scanner) (*starling.Token, error) {
+	var (
+		t              starling.Token
+		appID, account sql.NullInt64
+		createdAt      int64
+	)
+	if err := row.Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &appID, &account, &t.Scopes, &createdAt); err != nil {
+		return nil, err
+	}
+	t.AppID, t.AccountID, t.CreatedAt = appID.Int64, account.Int64, fromMS(createdAt)
+	return &t, nil
+}
+
 // CreateToken inserts t. A zero CreatedAt is set to now.
 func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
 	stamp(&t.CreatedAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id,
-		scopes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, ms(t.CreatedAt))
-	if err != nil {
+	if _, err := db.w.ExecContext(ctx, tokenInsert, tokenArgs(t)...); err != nil {
 		return dbError(err, "create token")
 	}
 	return nil
 }
 
 func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
-	var (
-		t              starling.Token
-		appID, account sql.NullInt64
-		createdAt      int64
-	)
-	err := db.r.QueryRowContext(ctx, `SELECT id, access_hash, refresh_hash, app_id, account_id, scopes, created_at
-		FROM tokens WHERE `+where, arg).
-		Scan(&t.ID, &t.AccessHash, &t.RefreshHash, &appID, &account, &t.Scopes, &createdAt)
+	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
 	}
-	t.AppID, t.AccountID, t.CreatedAt = appID.Int64, account.Int64, fromMS(createdAt)
-	return &t, nil
+	return t, nil
 }
 
 // TokenByAccessHash finds the token; revoked tokens are deleted, so every
@@ -109,6 +121,35 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 		return starling.Internal(err, "revoke token")
 	}
 	return nil
+}
+
+// RotateToken deletes the token with the refresh hash and inserts next in
+// one write transaction. Writes go through the single writer connection
+// one transaction at a time, so a second rotation of the same token finds
+// it deleted by the first.
+func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starling.Token) (*starling.Token, error) {
+	if refreshHash == "" {
+		return nil, notFound()
+	}
+	stamp(&next.CreatedAt)
+	var old *starling.Token
+	err := db.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		old, err = scanToken(tx.QueryRowContext(ctx, `DELETE FROM tokens WHERE refresh_hash = $1
+			RETURNING `+tokenCols, refreshHash))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, tokenInsert, tokenArgs(next)...)
+		return err
+	})
+	if err != nil {
+		return nil, dbError(err, "rotate token")
+	}
+	return old, nil
 }
 
 // CreateAuthCode inserts c. A zero CreatedAt is set to now.

@@ -15,7 +15,11 @@ import (
 
 // idempotencyWindow is how long an idempotency key stands for the status
 // first posted with it.
-const idempotencyWindow = time.Hour
+const idempotencyWindow = starling.IdempotencyWindow
+
+// pruneBatch is how many idempotency keys PruneIdempotencyKeys deletes per
+// transaction.
+const pruneBatch = 1000
 
 // keyDigest is how an idempotency key is stored: the header that carries
 // it may hold any bytes, of any length, and a digest fits the column and its
@@ -165,6 +169,29 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		return dbError(err, "delete status")
 	}
 	return nil
+}
+
+// PruneIdempotencyKeys deletes expired keys a batch per transaction, so
+// that a large backlog never holds the single writer for long. The
+// created_at index finds each batch.
+func (db *DB) PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := db.w.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
+			SELECT account_id, key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`,
+			ms(olderThan), pruneBatch)
+		if err != nil {
+			return total, starling.Internal(err, "prune idempotency keys")
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, starling.Internal(err, "prune idempotency keys")
+		}
+		total += n
+		if n < pruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // visibleTo is the SQL form of policy.CanView for the viewer bound to

@@ -29,6 +29,8 @@ func testAccountRoundTrip(t *testing.T, w *world) {
 		},
 		Role:              starling.RoleModerator,
 		Approved:          true,
+		SignUpReason:      "I band birds 🐦 and\nwant to share it",
+		Locale:            "pt-BR",
 		DefaultVisibility: starling.VisibilityPrivate,
 		DefaultSensitive:  true,
 		DefaultLanguage:   "de",
@@ -131,6 +133,8 @@ func testUpdateAccount(t *testing.T, w *world) {
 	changed.Fields = []starling.Field{{Name: "a", Value: "b", ValueHTML: "b", VerifiedAt: w.tick()}}
 	changed.Role = starling.RoleAdmin
 	changed.Approved = false
+	changed.SignUpReason = "edited by a moderator"
+	changed.Locale = "de"
 	changed.DefaultVisibility = starling.VisibilityUnlisted
 	changed.DefaultSensitive = true
 	changed.DefaultLanguage = "fr"

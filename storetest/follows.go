@@ -177,10 +177,17 @@ func testFollowRequests(t *testing.T, w *world) {
 	locked := w.account("locked", func(a *starling.Account) { a.Locked = true })
 	bob, carol, dave := w.account("bob"), w.account("carol"), w.account("dave")
 
+	// requests lists the pending requests and checks that
+	// CountFollowRequests agrees with the list at every step.
 	requests := func() []int64 {
 		t.Helper()
 		es, err := w.s.FollowRequests(w.ctx, locked.ID, page(40))
 		w.ok(err, "FollowRequests")
+		n, err := w.s.CountFollowRequests(w.ctx, locked.ID)
+		w.ok(err, "CountFollowRequests")
+		if n != int64(len(es)) {
+			t.Errorf("CountFollowRequests = %d, but %d requests are listed", n, len(es))
+		}
 		return edgeAccounts(es)
 	}
 	equal(t, "no requests", requests(), []int64{})
@@ -221,6 +228,20 @@ func testFollowRequests(t *testing.T, w *world) {
 	es, err := w.s.FollowRequests(w.ctx, bob.ID, page(40))
 	w.ok(err, "FollowRequests(bob)")
 	equal(t, "requests of an account nobody asked", edgeAccounts(es), []int64{})
+	for _, id := range []int64{bob.ID, dave.ID, w.id()} {
+		if n, err := w.s.CountFollowRequests(w.ctx, id); err != nil || n != 0 {
+			t.Errorf("CountFollowRequests(%d) = %d, %v; want 0 (nobody asked, or no such account)", id, n, err)
+		}
+	}
+	// Many requests count beyond a page.
+	asked := w.account("popular", func(a *starling.Account) { a.Locked = true })
+	for i := range starling.MaxAccountPageLimit + 3 {
+		fan := w.account(fmt.Sprintf("fan%d", i))
+		w.ok(w.s.CreateFollowRequest(w.ctx, fan.ID, asked.ID), "CreateFollowRequest")
+	}
+	if n, err := w.s.CountFollowRequests(w.ctx, asked.ID); err != nil || n != starling.MaxAccountPageLimit+3 {
+		t.Errorf("CountFollowRequests(popular) = %d, %v; want %d", n, err, starling.MaxAccountPageLimit+3)
+	}
 }
 
 func testEdgePaging(t *testing.T, w *world) {

@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -108,5 +110,109 @@ func testAuthCodes(t *testing.T, w *world) {
 		equal(t, "TakeAuthCode", *got, c)
 		_, err = w.s.TakeAuthCode(w.ctx, c.Hash)
 		wantCode(t, err, starling.ENOTFOUND, "TakeAuthCode a second time")
+	}
+}
+
+func testRotateToken(t *testing.T, w *world) {
+	app := w.app("client")
+	alice := w.account("alice")
+	old := starling.Token{ID: w.id(), AccessHash: "a1", RefreshHash: "r1", AppID: app.ID, AccountID: alice.ID,
+		Scopes: "read write", CreatedAt: w.tick()}
+	w.ok(w.s.CreateToken(w.ctx, &old), "CreateToken")
+	bare := starling.Token{ID: w.id(), AccessHash: "a0", AppID: app.ID, AccountID: alice.ID, Scopes: "read", CreatedAt: w.tick()}
+	w.ok(w.s.CreateToken(w.ctx, &bare), "CreateToken(without refresh)")
+
+	next := starling.Token{ID: w.id(), AccessHash: "a2", RefreshHash: "r2", AppID: app.ID, AccountID: alice.ID, Scopes: "read"}
+	got, err := w.s.RotateToken(w.ctx, "r1", &next)
+	w.ok(err, "RotateToken")
+	equal(t, "RotateToken returns the old token", *got, old)
+	if next.CreatedAt.IsZero() {
+		t.Error("RotateToken left next.CreatedAt zero")
+	}
+	_, err = w.s.TokenByAccessHash(w.ctx, "a1")
+	wantCode(t, err, starling.ENOTFOUND, "TokenByAccessHash(old) after rotation")
+	_, err = w.s.TokenByRefreshHash(w.ctx, "r1")
+	wantCode(t, err, starling.ENOTFOUND, "TokenByRefreshHash(old) after rotation")
+	stored, err := w.s.TokenByRefreshHash(w.ctx, "r2")
+	w.ok(err, "TokenByRefreshHash(next)")
+	equal(t, "next token as stored", *stored, next)
+
+	// A spent, unknown or empty refresh hash writes nothing.
+	for _, hash := range []string{"r1", "unknown", ""} {
+		lost := starling.Token{ID: w.id(), AccessHash: "lost-" + hash, RefreshHash: "lost-r-" + hash, AppID: app.ID,
+			AccountID: alice.ID, Scopes: "read", CreatedAt: w.tick()}
+		_, err := w.s.RotateToken(w.ctx, hash, &lost)
+		wantCode(t, err, starling.ENOTFOUND, fmt.Sprintf("RotateToken(%q)", hash))
+		_, err = w.s.TokenByAccessHash(w.ctx, lost.AccessHash)
+		wantCode(t, err, starling.ENOTFOUND, fmt.Sprintf("TokenByAccessHash(token of failed rotation %q)", hash))
+	}
+	// The empty hash must not match (and delete) a token without a refresh token.
+	if _, err := w.s.TokenByAccessHash(w.ctx, "a0"); err != nil {
+		t.Errorf("token without refresh token after RotateToken(\"\"): %v", err)
+	}
+
+	// A failed insert (the access hash is taken) deletes nothing either.
+	clash := starling.Token{ID: w.id(), AccessHash: "a0", RefreshHash: "r3", AppID: app.ID, AccountID: alice.ID,
+		Scopes: "read", CreatedAt: w.tick()}
+	if _, err := w.s.RotateToken(w.ctx, "r2", &clash); err == nil {
+		t.Error("RotateToken with a taken access hash succeeded")
+	}
+	if _, err := w.s.TokenByRefreshHash(w.ctx, "r2"); err != nil {
+		t.Errorf("the token survives a failed rotation: %v", err)
+	}
+}
+
+// testConcurrentRotateToken rotates one token from two goroutines at once,
+// several times over: exactly one rotation may win each race, and only its
+// new token may exist afterwards.
+func testConcurrentRotateToken(t *testing.T, w *world) {
+	app := w.app("client")
+	alice := w.account("alice")
+	hash := "r-start"
+	tok := starling.Token{ID: w.id(), AccessHash: "a-start", RefreshHash: hash, AppID: app.ID, AccountID: alice.ID,
+		Scopes: "read", CreatedAt: w.tick()}
+	w.ok(w.s.CreateToken(w.ctx, &tok), "CreateToken")
+	for round := range 20 {
+		var nexts [2]starling.Token
+		for i := range nexts {
+			nexts[i] = starling.Token{ID: w.id(), AccessHash: fmt.Sprintf("a-%d-%d", round, i),
+				RefreshHash: fmt.Sprintf("r-%d-%d", round, i), AppID: app.ID, AccountID: alice.ID, Scopes: "read",
+				CreatedAt: w.tick()}
+		}
+		var (
+			errs  [2]error
+			start = make(chan struct{})
+			wg    sync.WaitGroup
+		)
+		for i := range nexts {
+			wg.Go(func() {
+				<-start
+				_, errs[i] = w.s.RotateToken(w.ctx, hash, &nexts[i])
+			})
+		}
+		close(start)
+		wg.Wait()
+		winner := -1
+		for i, err := range errs {
+			switch code := starling.ErrorCode(err); {
+			case err == nil && winner >= 0:
+				t.Fatalf("round %d: both rotations succeeded", round)
+			case err == nil:
+				winner = i
+			case code != starling.ENOTFOUND:
+				t.Fatalf("round %d: RotateToken: %v, want success or ENOTFOUND", round, err)
+			}
+		}
+		if winner < 0 {
+			t.Fatalf("round %d: neither rotation succeeded", round)
+		}
+		loser := nexts[1-winner]
+		if _, err := w.s.TokenByAccessHash(w.ctx, loser.AccessHash); starling.ErrorCode(err) != starling.ENOTFOUND {
+			t.Fatalf("round %d: the losing rotation's token exists (%v)", round, err)
+		}
+		if _, err := w.s.TokenByAccessHash(w.ctx, nexts[winner].AccessHash); err != nil {
+			t.Fatalf("round %d: the winning rotation's token: %v", round, err)
+		}
+		hash = nexts[winner].RefreshHash
 	}
 }

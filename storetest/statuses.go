@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -511,4 +512,67 @@ func testThread(t *testing.T, w *world) {
 	equal(t, "ancestors stop at a deleted status", anc(a3, 10), []int64{a2.ID})
 	equal(t, "descendants lose the deleted branch", desc(root, 20), []int64{b1.ID, b2.ID})
 	equal(t, "descendants of the orphan", desc(a2, 20), []int64{a3.ID})
+}
+
+func testPruneIdempotencyKeys(t *testing.T, w *world) {
+	alice := w.account("alice")
+	post := func(key string, at time.Time) (*starling.Status, *starling.Status) {
+		t.Helper()
+		s := &starling.Status{ID: w.id(), AccountID: alice.ID, Text: "hi", Content: "<p>hi</p>",
+			Visibility: starling.VisibilityPublic, CreatedAt: at}
+		got, err := w.s.CreateStatus(w.ctx, s, key)
+		w.ok(err, "CreateStatus")
+		return s, got
+	}
+	prune := func(olderThan time.Time, want int64) {
+		t.Helper()
+		n, err := w.s.PruneIdempotencyKeys(w.ctx, olderThan)
+		w.ok(err, "PruneIdempotencyKeys")
+		if n != want {
+			t.Errorf("PruneIdempotencyKeys(%v) = %d, want %d", olderThan, n, want)
+		}
+	}
+
+	t0 := w.tick()
+	prune(t0, 0) // nothing to prune
+	// More keys than one batch of the adapters, claimed before t0.
+	const stale = 1003
+	// Posted from several goroutines, which a server database runs at once.
+	staleErrs := make([]error, stale)
+	var wg sync.WaitGroup
+	first := w.id() // ids are made here, not in the goroutines
+	w.next += stale // and later ones stay above them
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g; i < stale; i += 8 {
+				s := &starling.Status{ID: first + int64(i), AccountID: alice.ID, Text: "hi", Content: "<p>hi</p>",
+					Visibility: starling.VisibilityPublic, CreatedAt: t0.Add(-2*time.Hour + time.Duration(i)*time.Millisecond)}
+				_, staleErrs[i] = w.s.CreateStatus(w.ctx, s, fmt.Sprintf("stale-%d", i))
+			}
+		})
+	}
+	wg.Wait()
+	w.ok(errors.Join(staleErrs...), "CreateStatus(stale keys)")
+	old, _ := post("old", t0)
+	young, _ := post("young", t0.Add(30*time.Minute))
+	post("", t0) // no key, nothing to prune
+
+	// Only keys claimed strictly before olderThan go.
+	prune(t0, stale)
+	prune(t0, 0)
+	prune(t0.Add(time.Minute), 1)
+	w.wantCounts(alice, counts{statuses: stale + 3}) // pruning deletes keys, not statuses
+	if got := w.status(old.ID); got.ID != old.ID {
+		t.Errorf("the status of a pruned key is gone")
+	}
+
+	// A pruned key no longer stands for its status, even within the hour;
+	// a kept one still does.
+	at := t0.Add(40 * time.Minute)
+	if s, got := post("old", at); got.ID != s.ID {
+		t.Errorf("post with a pruned key returned %d, want the new %d", got.ID, s.ID)
+	}
+	if _, got := post("young", at); got.ID != young.ID {
+		t.Errorf("retry with a kept key returned %d, want %d", got.ID, young.ID)
+	}
 }

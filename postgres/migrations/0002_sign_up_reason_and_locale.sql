@@ -1,0 +1,5 @@
+-- What a person wrote about why they want to join (read by moderators when
+-- registrations need approval) and the interface language they chose, both
+-- given at sign-up. Existing accounts have neither.
+ALTER TABLE accounts ADD COLUMN sign_up_reason text NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN locale         text NOT NULL DEFAULT '';
