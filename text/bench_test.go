@@ -43,6 +43,20 @@ func BenchmarkParseAndValidate(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "posts/s")
 }
 
+func BenchmarkParse(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Parse(typicalPost)
+	}
+}
+
+func BenchmarkExtract(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		Extract(typicalPost)
+	}
+}
+
 func BenchmarkRender(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {

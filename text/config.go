@@ -94,17 +94,23 @@ func (c *Config) Parse(s string) Result {
 		// and contains no invalid characters. Digits, '#' and '*' may
 		// start a keycap emoji, which then needs the general path.
 		if asciiUniform {
-			for i < stop {
-				b := text[i]
-				if b >= 0x80 || c.EmojiParsing && isKeycapBase(b) && i+1 < len(text) && text[i+1] >= 0x80 {
-					break
+			// Digits, '#' and '*' before a non-ASCII character may start
+			// a keycap emoji, which the general path below handles.
+			end := i + asciiPrefix(text[i:stop])
+			if c.EmojiParsing && end < len(text) && end > i && isKeycapBase(text[end-1]) {
+				end--
+			}
+			if n := end - i; n > 0 {
+				if valid && weighted+asciiWeight <= limit {
+					fit := n
+					if asciiWeight > 0 {
+						fit = min(n, (limit-weighted)/asciiWeight)
+					}
+					validEnd = units + fit - 1
 				}
-				weighted += asciiWeight
-				units++
-				i++
-				if valid && weighted <= limit {
-					validEnd = units - 1
-				}
+				weighted += n * asciiWeight
+				units += n
+				i = end
 			}
 			if i >= len(text) {
 				break

@@ -37,21 +37,26 @@ func Normalize(s string) string {
 	return norm.NFC.String(s)
 }
 
-// isASCII reports whether s is pure ASCII, eight bytes at a time.
-func isASCII(s string) bool {
-	for ; len(s) >= 8; s = s[8:] {
-		w := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+// isASCII reports whether s is pure ASCII.
+func isASCII(s string) bool { return asciiPrefix(s) == len(s) }
+
+// asciiPrefix returns the length of the ASCII prefix of s, looking at
+// eight bytes at a time.
+func asciiPrefix(s string) int {
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 		if w&0x8080808080808080 != 0 {
-			return false
+			break
 		}
 	}
-	for i := 0; i < len(s); i++ {
+	for ; i < len(s); i++ {
 		if s[i] >= 0x80 {
-			return false
+			break
 		}
 	}
-	return true
+	return i
 }
 
 // EntityType says what an Entity is.

@@ -110,10 +110,16 @@ func (sc *urlScanner) firstMatch(rs, d, last int) (u rawURL, before rune, ok boo
 		}
 	}
 	for p < d {
-		if u, before, ok := sc.tryAt(p, last); ok {
-			return u, before, true
+		size := 1
+		if s[p] >= 0x80 {
+			_, size = utf8.DecodeRuneInString(s[p:])
 		}
-		_, size := utf8.DecodeRuneInString(s[p:])
+		// Inside an ASCII word (the usual case) no URL can start.
+		if c := s[p-1]; c >= 0x80 || asciiClass[c]&cNoURLBefore == 0 {
+			if u, before, ok := sc.tryAt(p, last); ok {
+				return u, before, true
+			}
+		}
 		p += size
 	}
 	return u, 0, false
@@ -327,6 +333,9 @@ func (sc *urlScanner) firstLabel(p int) (dot int, edgesOK, underscore bool) {
 // bestAfter returns the end of the longest domain whose first label ends
 // at dot and whose domain-name label comes after it, or -1.
 func (sc *urlScanner) bestAfter(dot int) int {
+	if next := dot + 1; next >= len(sc.s) || sc.s[next] < 0x80 && asciiClass[sc.s[next]]&cLabel == 0 {
+		return -1 // no label follows, as after a sentence's final period
+	}
 	dots, best := sc.chainData()
 	if i, found := slices.BinarySearch(dots, dot); found {
 		return best[i]
@@ -406,31 +415,29 @@ type label struct {
 // It succeeds when the run is non-empty and ends with a dot; next is then
 // the byte after the dot, otherwise where the run stopped.
 func scanLabel(s string, q int) (l label, next int, ok bool) {
-	first, last := true, rune(0)
-	startOK := false
 	i := q
 	for i < len(s) {
-		r, size := rune(s[i]), 1
-		if r >= 0x80 {
-			r, size = utf8.DecodeRuneInString(s[i:])
+		if c := s[i]; c < 0x80 {
+			if asciiClass[c]&cLabel == 0 {
+				break
+			}
+			l.underscore = l.underscore || c == '_'
+			i++
+			continue
 		}
-		if r == '-' || r == '_' {
-			l.underscore = l.underscore || r == '_'
-		} else if !isDomainChar(r) {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !isDomainChar(r) {
 			break
 		}
-		if first {
-			startOK = r != '-' && r != '_'
-			first = false
-		}
-		last = r
 		i += size
 	}
 	if i == q || i >= len(s) || s[i] != '.' {
 		return l, i, false
 	}
+	// Non-ASCII label characters are never '-' or '_'.
+	first, last := s[q], s[i-1]
 	l.end = i
-	l.edgesOK = startOK && last != '-' && last != '_'
+	l.edgesOK = first != '-' && first != '_' && last != '-' && last != '_'
 	return l, i + 1, true
 }
 
