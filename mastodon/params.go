@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/snowflake"
@@ -43,7 +44,7 @@ func parseParams(w http.ResponseWriter, r *http.Request, limit int64) (*Params, 
 		p.values[k] = vs
 	}
 	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return p, p.checkSize()
+		return p, p.check()
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	ctype := r.Header.Get("Content-Type")
@@ -81,18 +82,33 @@ func parseParams(w http.ResponseWriter, r *http.Request, limit int64) (*Params, 
 	for k, vs := range body {
 		p.values[k] = vs
 	}
-	return p, p.checkSize()
+	return p, p.check()
 }
 
-func (p *Params) checkSize() error {
+// check bounds the number of values and refuses text no client sends on
+// purpose: invalid UTF-8, and NUL, which PostgreSQL cannot store and which
+// would otherwise surface as a 500 deep in a write.
+func (p *Params) check() error {
 	n := 0
-	for _, vs := range p.values {
+	for k, vs := range p.values {
 		n += len(vs)
+		if !cleanText(k) {
+			return starling.Errorf(starling.EBADREQUEST, "Parameter names must be valid UTF-8 without NUL characters")
+		}
+		for _, v := range vs {
+			if !cleanText(v) {
+				return starling.Errorf(starling.EBADREQUEST, "%s must be valid UTF-8 without NUL characters", k)
+			}
+		}
 	}
 	if n > maxParams {
 		return starling.Errorf(starling.EBADREQUEST, "Too many parameters")
 	}
 	return nil
+}
+
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // bodyError tells an oversized body (413) from a malformed one (400).

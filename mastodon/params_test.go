@@ -111,6 +111,10 @@ func TestParamsErrors(t *testing.T) {
 		{"malformed multipart", "multipart/form-data; boundary=zzz", "garbage", "", starling.EBADREQUEST},
 		{"malformed query", "", "", "a=%zz", starling.EBADREQUEST},
 		{"malformed form", "application/x-www-form-urlencoded", "a=%zz", "", starling.EBADREQUEST},
+		{"NUL in a form value", "application/x-www-form-urlencoded", "status=a%00b", "", starling.EBADREQUEST},
+		{"NUL in a JSON value", "application/json", `{"status":"a\u0000b"}`, "", starling.EBADREQUEST},
+		{"invalid UTF-8 in a form value", "application/x-www-form-urlencoded", "status=%ff%fe", "", starling.EBADREQUEST},
+		{"invalid UTF-8 in a query key", "", "", "%ff=1", starling.EBADREQUEST},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
