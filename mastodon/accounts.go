@@ -13,14 +13,14 @@ import (
 // (/api/v1/accounts/{id}/…) are follows.go's.
 func (s *Server) accountRoutes() {
 	s.handle("POST /api/v1/accounts", appOrUser, "write:accounts", s.signUp)
-	s.handle("GET /api/v1/accounts", anyone, "", s.getAccounts)
+	s.handle("GET /api/v1/accounts", anyone, "read:accounts", s.getAccounts)
 	// "profile" is also allowed by read and read:accounts (see oauth.Scopes.Allows).
 	s.handle("GET /api/v1/accounts/verify_credentials", userOnly, "profile", s.verifyCredentials)
 	s.handle("PATCH /api/v1/accounts/update_credentials", userOnly, "write:accounts", s.updateCredentials)
 	s.handle("PUT /api/v1/accounts/update_credentials", userOnly, "write:accounts", s.updateCredentials)
-	s.handle("GET /api/v1/accounts/lookup", anyone, "", s.lookupAccount)
+	s.handle("GET /api/v1/accounts/lookup", anyone, "read:accounts", s.lookupAccount)
 	s.handle("GET /api/v1/accounts/search", appOrUser, "read:accounts", s.searchAccounts)
-	s.handle("GET /api/v1/accounts/{id}", anyone, "", s.getAccount)
+	s.handle("GET /api/v1/accounts/{id}", anyone, "read:accounts", s.getAccount)
 }
 
 // errAccountNotFound is the answer for a missing account and for one

@@ -43,27 +43,28 @@ const (
 )
 
 // handle registers an endpoint: pattern as for http.ServeMux, who may call
-// it, and the scope its token needs (ignored for anyone).
+// it, and the scope its token needs. On endpoints open to anyone the scope
+// still binds a token that is given, so a narrow token (profile, say) cannot
+// read more than it was granted just because the endpoint is public.
 func (s *Server) handle(pattern string, who access, scope string, h handlerFunc) {
 	s.mux.Handle(pattern, s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		g, err := s.authenticate(r)
-		if err != nil {
-			return err
-		}
+		g, authErr := s.authenticate(r)
+		// Requests with a bad token are counted too (per address, as g is
+		// nil then): they cost a lookup, and guessing tokens must be slow.
 		if err := s.rateLimit(w, r, g); err != nil {
 			return err
 		}
-		switch who {
-		case appOrUser, userOnly:
-			if g == nil {
-				return starling.Errorf(starling.EUNAUTHORIZED, "The access token is invalid")
-			}
-			if who == userOnly && g.Account == nil {
-				return starling.Errorf(starling.EINVALID, "This method requires an authenticated user")
-			}
-			if !g.Scopes.Allows(scope) {
-				return starling.Errorf(starling.EFORBIDDEN, "This action is outside the authorized scopes")
-			}
+		if authErr != nil {
+			return authErr
+		}
+		if g == nil && who != anyone {
+			return starling.Errorf(starling.EUNAUTHORIZED, "The access token is invalid")
+		}
+		if who == userOnly && g.Account == nil {
+			return starling.Errorf(starling.EINVALID, "This method requires an authenticated user")
+		}
+		if g != nil && scope != "" && !g.Scopes.Allows(scope) {
+			return starling.Errorf(starling.EFORBIDDEN, "This action is outside the authorized scopes")
 		}
 		if g != nil {
 			r = r.WithContext(context.WithValue(r.Context(), grantKey{}, g))

@@ -101,7 +101,7 @@ func (s *Server) instanceRoutes() {
 	}
 	s.handle("GET /api/v1/markers", userOnly, "read:statuses", emptyObject)
 	s.handle("GET /api/v1/preferences", userOnly, "read:accounts", s.preferences)
-	s.handle("GET /api/v2/search", anyone, "", s.search)
+	s.handle("GET /api/v2/search", anyone, "read:search", s.search)
 }
 
 func emptyList(w http.ResponseWriter, r *http.Request) error { return ok(w, []any{}) }

@@ -39,7 +39,9 @@ func (s *Server) setLink(w http.ResponseWriter, r *http.Request, newest, oldest 
 		return
 	}
 	q := r.URL.Query()
-	for _, k := range []string{"max_id", "since_id", "min_id"} {
+	// access_token is dropped so that a token sent in the query string
+	// does not spread into headers that proxies and clients log.
+	for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
 		q.Del(k)
 	}
 	link := func(key string, v int64) string {
