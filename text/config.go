@@ -74,7 +74,7 @@ func Parse(s string) Result { return V3.Parse(s) }
 // TransformedURLLength, and each other character (or emoji sequence) its
 // weight.
 func (c *Config) Parse(s string) Result {
-	text := Normalize(s)
+	text, ascii := normalize(s)
 	var buf [8]span
 	urls := appendURLs(buf[:0], text)
 	scale := max(c.Scale, 1)
@@ -96,7 +96,10 @@ func (c *Config) Parse(s string) Result {
 		if asciiUniform {
 			// Digits, '#' and '*' before a non-ASCII character may start
 			// a keycap emoji, which the general path below handles.
-			end := i + asciiPrefix(text[i:stop])
+			end := stop
+			if !ascii {
+				end = i + asciiPrefix(text[i:stop])
+			}
 			if c.EmojiParsing && end < len(text) && end > i && isKeycapBase(text[end-1]) {
 				end--
 			}
@@ -120,7 +123,11 @@ func (c *Config) Parse(s string) Result {
 		switch {
 		case len(urls) > 0 && urls[0].start == i:
 			weighted += c.TransformedURLLength * scale
-			units += utf16Len(text[i:urls[0].end])
+			if ascii {
+				units += urls[0].end - i
+			} else {
+				units += utf16Len(text[i:urls[0].end])
+			}
 			i = urls[0].end
 			urls = urls[1:]
 			r, _ = utf8.DecodeLastRuneInString(text[:i])

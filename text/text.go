@@ -28,13 +28,20 @@ const URLLength = 23
 // stored. Invalid UTF-8 sequences become U+FFFD first, so that offsets into
 // the result are always well defined.
 func Normalize(s string) string {
+	s, _ = normalize(s)
+	return s
+}
+
+// normalize is Normalize, also reporting whether the text is pure ASCII
+// (which lets callers equate bytes with UTF-16 units).
+func normalize(s string) (string, bool) {
 	if isASCII(s) {
-		return s // ASCII is valid UTF-8 and already NFC
+		return s, true // ASCII is valid UTF-8 and already NFC
 	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	return norm.NFC.String(s)
+	return norm.NFC.String(s), false
 }
 
 // isASCII reports whether s is pure ASCII.
@@ -111,10 +118,10 @@ type entity struct {
 // would overlap (a hashtag inside a URL, say) the one that starts first
 // wins; on a tie, URLs beat mentions, which beat hashtags and cashtags.
 func Extract(s string) []Entity {
-	s = Normalize(s)
+	s, ascii := normalize(s)
 	var buf [16]entity
 	es := extractAll(buf[:0], s)
-	return publicEntities(s, es)
+	return publicEntities(s, ascii, es)
 }
 
 // extractAll appends every entity of s, overlaps removed.
@@ -140,13 +147,13 @@ func removeOverlaps(es []entity) []entity {
 	return out
 }
 
-// publicEntities converts es, sorted by start, to Entities.
-func publicEntities(s string, es []entity) []Entity {
+// publicEntities converts es, sorted by start, to Entities. When s is
+// ASCII, offsets in bytes and UTF-16 units agree.
+func publicEntities(s string, ascii bool, es []entity) []Entity {
 	if len(es) == 0 {
 		return nil
 	}
 	out := make([]Entity, len(es))
-	ascii := isASCII(s) // then offsets in bytes and UTF-16 agree
 	pos, units := 0, 0
 	advance := func(to int) int {
 		if ascii {
@@ -184,8 +191,8 @@ func ExtractURLs(s string) []string { return texts(ExtractURLsWithIndices(s)) }
 
 // ExtractURLsWithIndices returns the URL entities of s.
 func ExtractURLsWithIndices(s string) []Entity {
-	s = Normalize(s)
-	return publicEntities(s, appendURLEntities(nil, s))
+	s, ascii := normalize(s)
+	return publicEntities(s, ascii, appendURLEntities(nil, s))
 }
 
 // ExtractMentionedScreenNames returns the usernames mentioned in s, list
@@ -208,8 +215,8 @@ func ExtractMentionsWithIndices(s string) []Entity {
 // ExtractMentionsOrListsWithIndices returns the mentions of s, including
 // "@user/list" mentions (with ListSlug set).
 func ExtractMentionsOrListsWithIndices(s string) []Entity {
-	s = Normalize(s)
-	return publicEntities(s, appendMentions(nil, s))
+	s, ascii := normalize(s)
+	return publicEntities(s, ascii, appendMentions(nil, s))
 }
 
 // ExtractReplyScreenName returns the username s replies to: a mention that
@@ -237,7 +244,7 @@ func ExtractHashtags(s string) []string { return texts(ExtractHashtagsWithIndice
 // ExtractHashtagsWithIndices returns the hashtags of s, except those that
 // are part of a URL.
 func ExtractHashtagsWithIndices(s string) []Entity {
-	s = Normalize(s)
+	s, ascii := normalize(s)
 	es := appendHashtags(nil, s)
 	if len(es) == 0 {
 		return nil
@@ -251,7 +258,7 @@ func ExtractHashtagsWithIndices(s string) []Entity {
 			tags = append(tags, e)
 		}
 	}
-	return publicEntities(s, tags)
+	return publicEntities(s, ascii, tags)
 }
 
 // ExtractCashtags returns the cashtag symbols in s.
@@ -259,8 +266,8 @@ func ExtractCashtags(s string) []string { return texts(ExtractCashtagsWithIndice
 
 // ExtractCashtagsWithIndices returns the cashtags of s.
 func ExtractCashtagsWithIndices(s string) []Entity {
-	s = Normalize(s)
-	return publicEntities(s, appendCashtags(nil, s))
+	s, ascii := normalize(s)
+	return publicEntities(s, ascii, appendCashtags(nil, s))
 }
 
 func texts(es []Entity) []string {

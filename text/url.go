@@ -258,7 +258,7 @@ func (sc *urlScanner) matchURLAt(p int) (u rawURL, ok bool) {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 func protocolLen(s string, p int) int {
-	if len(s)-p < 7 || s[p]|0x20 != 'h' || !strings.EqualFold(s[p:p+4], "http") {
+	if len(s)-p < 7 || s[p]|0x20 != 'h' || s[p+1]|0x20 != 't' || s[p+2]|0x20 != 't' || s[p+3]|0x20 != 'p' {
 		return 0
 	}
 	q := p + 4
