@@ -11,7 +11,13 @@ import (
 // IsValidUsername reports whether s is exactly one "@username".
 func IsValidUsername(s string) bool {
 	names := ExtractMentionedScreenNames(s)
-	return len(names) == 1 && "@"+names[0] == Normalize(s)
+	return len(names) == 1 && names[0] == withoutSigil(Normalize(s))
+}
+
+// withoutSigil returns s without its first character.
+func withoutSigil(s string) string {
+	_, size := utf8.DecodeRuneInString(s)
+	return s[size:]
 }
 
 // IsValidList reports whether s is exactly one "@username/list".
@@ -24,7 +30,7 @@ func IsValidList(s string) bool {
 // IsValidHashtag reports whether s is exactly one "#hashtag".
 func IsValidHashtag(s string) bool {
 	tags := ExtractHashtags(s)
-	return len(tags) == 1 && "#"+tags[0] == Normalize(s)
+	return len(tags) == 1 && tags[0] == withoutSigil(Normalize(s))
 }
 
 // IsValidURL reports whether s is a well-formed http(s) URL (RFC 3986,
