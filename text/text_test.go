@@ -42,7 +42,7 @@ func TestParseConfigs(t *testing.T) {
 		{V2, "👍🏽", 4, true, 3, 3},
 		{V3, "👍🏽", 2, true, 3, 3},
 		{V3, "see https://example.com/a/very/long/path/indeed", 27, true, 46, 46},
-		{V3, "bad \uFFFF char", 10, false, 3, 9},
+		{V3, "bad \uFFFF char", 11, false, 3, 9},
 	} {
 		r := tt.cfg.Parse(tt.in)
 		if r.WeightedLength != tt.weighted || r.Valid != tt.valid || r.ValidRangeEnd != tt.validRangeEnd ||
