@@ -81,7 +81,7 @@ func scanMention(s string, i int) (name, end int, ok bool) {
 	}
 	name = i + n
 	end = name
-	for end < len(s) && end-name < 20 && asciiClass[s[end]&0x7F]&cUsername != 0 && s[end] < 0x80 {
+	for end < len(s) && end-name < 20 && s[end] < 0x80 && asciiClass[s[end]]&cUsername != 0 {
 		end++
 	}
 	return name, end, end > name

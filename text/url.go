@@ -352,9 +352,12 @@ func (sc *urlScanner) chain(dot int) int {
 	s := sc.s
 	var dotsBuf [8]int
 	dots := append(dotsBuf[:0], dot)
-	var nameEnd, okLabel []int // per label after dots[i]: TLD end if a valid domain name, and edgesOK
-	var nameBuf, okBuf [8]int
-	nameEnd, okLabel = nameBuf[:0], okBuf[:0]
+	// Per label (the one after dots[i]): where the domain ends if it is
+	// a valid domain name followed by a TLD (else -1), and whether it
+	// could be a subdomain.
+	var nameBuf [8]int
+	var okBuf [8]bool
+	nameEnd, okLabel := nameBuf[:0], okBuf[:0]
 	for q := dot + 1; ; {
 		l, next, ok := scanLabel(s, q)
 		if !ok {
@@ -367,7 +370,7 @@ func (sc *urlScanner) chain(dot int) int {
 			}
 		}
 		nameEnd = append(nameEnd, e)
-		okLabel = append(okLabel, boolInt(l.edgesOK))
+		okLabel = append(okLabel, l.edgesOK)
 		dots = append(dots, l.end)
 		q = next
 	}
@@ -378,7 +381,7 @@ func (sc *urlScanner) chain(dot int) int {
 	}
 	// best[i] looks at labels i, i+1, ... (label i follows dots[i]).
 	for i := len(nameEnd) - 1; i >= 0; i-- {
-		if okLabel[i] == 0 {
+		if !okLabel[i] {
 			continue
 		}
 		if i+1 < len(nameEnd) && best[i+1] >= 0 {
@@ -395,13 +398,6 @@ func (sc *urlScanner) chain(dot int) int {
 		sc.chainDotsBig, sc.chainBestBig = slices.Clone(dots), slices.Clone(best)
 	}
 	return best[0]
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // label describes one dot-terminated domain label.
