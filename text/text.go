@@ -52,8 +52,9 @@ func isASCII(s string) bool { return asciiPrefix(s) == len(s) }
 func asciiPrefix(s string) int {
 	i := 0
 	for ; len(s)-i >= 8; i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		b := s[i : i+8] // constant indices below: one bounds check, one load
+		w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+			uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 		if w&0x8080808080808080 != 0 {
 			break
 		}
@@ -136,7 +137,17 @@ func extractAll(dst []entity, s string) []entity {
 // removeOverlaps sorts es by start (stably, so earlier kinds win ties) and
 // drops every entity that overlaps the one kept before it.
 func removeOverlaps(es []entity) []entity {
-	slices.SortStableFunc(es, func(a, b entity) int { return a.all.start - b.all.start })
+	if len(es) <= 32 {
+		// A post's handful of entities: a plain insertion sort beats the
+		// generic one.
+		for i := 1; i < len(es); i++ {
+			for j := i; j > 0 && es[j-1].all.start > es[j].all.start; j-- {
+				es[j-1], es[j] = es[j], es[j-1]
+			}
+		}
+	} else {
+		slices.SortStableFunc(es, func(a, b entity) int { return a.all.start - b.all.start })
+	}
 	out := es[:0]
 	for _, e := range es {
 		if len(out) > 0 && e.all.start < out[len(out)-1].all.end {
