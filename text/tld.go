@@ -10,20 +10,30 @@ import (
 // tld_lib.yml, which follows the IANA root zone database.
 //go:generate go run gen_tlds.go -src ../../shared/conformance/twitter-text/tld_lib.yml -out tld_list.go
 
+// tldKind says which list a TLD is on; a few are on both.
+type tldKind uint8
+
+const (
+	genericTLD tldKind = 1 << iota
+	countryTLD
+)
+
 var (
-	genericTLDs = tldSet(genericTLDList)
-	countryTLDs = tldSet(countryTLDList)
+	tlds = func() map[string]tldKind {
+		m := make(map[string]tldKind, strings.Count(genericTLDList+countryTLDList, "\n"))
+		for _, l := range []struct {
+			list string
+			kind tldKind
+		}{{genericTLDList, genericTLD}, {countryTLDList, countryTLD}} {
+			for _, t := range strings.Split(strings.TrimSuffix(l.list, "\n"), "\n") {
+				m[t] |= l.kind
+			}
+		}
+		return m
+	}()
 	// maxTLDBytes bounds how far matchTLD looks ahead.
 	maxTLDBytes = max(longest(genericTLDList), longest(countryTLDList))
 )
-
-func tldSet(list string) map[string]struct{} {
-	m := make(map[string]struct{}, strings.Count(list, "\n"))
-	for _, t := range strings.Split(strings.TrimSuffix(list, "\n"), "\n") {
-		m[t] = struct{}{}
-	}
-	return m
-}
 
 func longest(list string) int {
 	n := 0
@@ -71,10 +81,11 @@ func matchTLD(s string, i int) (int, bool) {
 		if !tldBoundary(s, j) {
 			continue
 		}
-		if _, ok := genericTLDs[string(key[:n])]; ok {
+		kind := tlds[string(key[:n])]
+		if kind&genericTLD != 0 {
 			bestGeneric = j
 		}
-		if _, ok := countryTLDs[string(key[:n])]; ok {
+		if kind&countryTLD != 0 {
 			bestCountry = j
 		}
 	}
