@@ -91,16 +91,15 @@ func (c *Config) Parse(s string) Result {
 			stop = urls[0].start
 		}
 		// Plain ASCII, the bulk of most posts, weighs the same throughout
-		// and contains no invalid characters. Digits, '#' and '*' may
-		// start a keycap emoji, which then needs the general path.
+		// and contains no invalid characters, so runs of it are counted
+		// at once. A digit, '#' or '*' before a non-ASCII character may
+		// start a keycap emoji, which the general path below handles.
 		if asciiUniform {
-			// Digits, '#' and '*' before a non-ASCII character may start
-			// a keycap emoji, which the general path below handles.
 			end := stop
 			if !ascii {
 				end = i + asciiPrefix(text[i:stop])
 			}
-			if c.EmojiParsing && end < len(text) && end > i && isKeycapBase(text[end-1]) {
+			if c.EmojiParsing && end > i && end < len(text) && text[end] >= 0x80 && isKeycapBase(text[end-1]) {
 				end--
 			}
 			if n := end - i; n > 0 {

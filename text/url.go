@@ -197,11 +197,11 @@ func appendValidURL(dst []span, s string, u rawURL, before rune) []span {
 	return dst
 }
 
-// urlScanner matches the URL pattern at successive positions of one
-// text. A failed attempt is retried one character later, so without care
-// a long run of domain characters would be rescanned from every position;
-// the scanner remembers the last label it read and the analysis of the
-// dot-separated chain of labels after it, which keeps the work linear.
+// urlScanner matches the URL pattern at the candidate starts of one text.
+// In a run of non-ASCII domain characters every position is a candidate,
+// and each would rescan the run and the labels after it; the scanner
+// remembers the last label it read and the analysis of the dot-separated
+// chain of labels after it, which keeps the work linear.
 type urlScanner struct {
 	s string
 
@@ -220,6 +220,7 @@ type urlScanner struct {
 	chainDotsBig, chainBestBig []int
 }
 
+// chainData returns the last chain analysed.
 func (sc *urlScanner) chainData() (dots, best []int) {
 	if sc.chainDotsBig != nil {
 		return sc.chainDotsBig, sc.chainBestBig

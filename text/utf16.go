@@ -31,21 +31,3 @@ func utf16Units(r rune) int {
 	}
 	return 1
 }
-
-// utf16Offsets converts the byte offsets in spans (sorted by start, not
-// overlapping) to UTF-16 offsets in place, walking s once.
-func utf16Offsets(s string, spans []span) {
-	pos, units := 0, 0
-	advance := func(to int) int {
-		for pos < to {
-			r, size := utf8.DecodeRuneInString(s[pos:])
-			pos += size
-			units += utf16Units(r)
-		}
-		return units
-	}
-	for i := range spans {
-		spans[i].start = advance(spans[i].start)
-		spans[i].end = advance(spans[i].end)
-	}
-}
