@@ -62,22 +62,24 @@ func matchTLD(s string, i int) (int, bool) {
 	var key [96]byte
 	n, bestGeneric, bestCountry := 0, -1, -1
 	for j := i; j < len(s); {
-		r, size := utf8.DecodeRuneInString(s[j:])
-		if r < 0x80 {
-			if (r|0x20) < 'a' || (r|0x20) > 'z' {
-				break // TLDs consist of letters only
-			}
-			r |= 0x20
-		} else if !unicode.In(r, unicode.L, unicode.M) {
-			break
-		} else {
-			r = unicode.ToLower(r)
-		}
 		if n+utf8.UTFMax > len(key) || n >= maxTLDBytes {
 			break
 		}
-		n += utf8.EncodeRune(key[n:], r)
-		j += size
+		if c := s[j]; c < 0x80 {
+			if (c|0x20) < 'a' || (c|0x20) > 'z' {
+				break // TLDs consist of letters only
+			}
+			key[n] = c | 0x20
+			n++
+			j++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[j:])
+			if !unicode.In(r, unicode.L, unicode.M) {
+				break
+			}
+			n += utf8.EncodeRune(key[n:], unicode.ToLower(r))
+			j += size
+		}
 		if !tldBoundary(s, j) {
 			continue
 		}
