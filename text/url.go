@@ -46,6 +46,11 @@ func appendURLs(dst []span, s string) []span {
 		}
 		d += from
 		from = d + 1
+		if from >= len(s) || s[from] < 0x80 && asciiClass[s[from]]&cLabel == 0 {
+			// A label or TLD must follow the dot; a sentence's final
+			// period, the usual dot in prose, is settled here.
+			continue
+		}
 		rs := d // start of the label run ending at the dot
 		for rs > last {
 			if c := s[rs-1]; c < 0x80 {
