@@ -350,7 +350,7 @@ func relationshipEntity(r starling.Relationship) Relationship {
 	}
 }
 
-// accountEntities renders edges' accounts in order.
+// edgeEntities renders edges' accounts in order.
 func (s *Server) edgeEntities(edges []starling.Edge) []Account {
 	out := make([]Account, 0, len(edges))
 	for _, e := range edges {

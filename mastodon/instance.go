@@ -2,7 +2,9 @@ package mastodon
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/starling-social/starling"
@@ -74,6 +76,7 @@ func (s *Server) instanceRoutes() {
 		}}})
 	})
 	s.handle("GET /nodeinfo/2.0", anyone, "", s.nodeInfo)
+	s.handle("GET /.well-known/webfinger", anyone, "", s.webfinger)
 
 	for _, p := range []string{"/api/v1/custom_emojis", "/api/v1/trends", "/api/v1/trends/tags",
 		"/api/v1/trends/statuses", "/api/v1/trends/links"} {
@@ -258,6 +261,70 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// jrdContentType is the media type of WebFinger answers (RFC 7033).
+const jrdContentType = "application/jrd+json; charset=utf-8"
+
+// webfinger answers RFC 7033 queries for local accounts, which clients
+// use to resolve a handle such as @alice@social.example. The resource may
+// be the acct: URI (or the same without the scheme), or the account's
+// profile page or uri. Starling does not federate, so the answer links
+// only the profile page: there is no ActivityPub actor to point to.
+func (s *Server) webfinger(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.params(w, r)
+	if err != nil {
+		return err
+	}
+	resource := strings.TrimSpace(p.String("resource"))
+	if resource == "" {
+		return starling.Errorf(starling.EBADREQUEST, "Missing parameter resource")
+	}
+	acct, ok := s.webfingerAcct(resource)
+	if !ok {
+		return starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	a, err := s.svc.Accounts.Lookup(r.Context(), acct)
+	if err != nil {
+		return err
+	}
+	if !a.Approved {
+		return starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	profile := s.absURL("/@" + url.PathEscape(a.Username))
+	w.Header().Set("Content-Type", jrdContentType)
+	w.Header().Set("Cache-Control", "max-age=259200, public") // as Mastodon: three days
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(map[string]any{
+		"subject": "acct:" + a.Username + "@" + s.cfg.PublicURL.Host,
+		"aliases": []string{profile, s.absURL("/users/" + url.PathEscape(a.Username))},
+		"links": []map[string]string{
+			{"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": profile},
+		},
+	})
+}
+
+// webfingerAcct turns a WebFinger resource into the acct the accounts
+// service looks up: user@host from an acct: URI, or the username from a
+// URL of one of this instance's profile pages or account URIs. False for
+// anything else.
+func (s *Server) webfingerAcct(resource string) (string, bool) {
+	if acct, ok := strings.CutPrefix(resource, "acct:"); ok {
+		resource = acct
+	}
+	if !strings.Contains(resource, "/") {
+		// Unlike the lookup API, WebFinger names the host: acct:alice
+		// alone is not a resource of this instance.
+		_, host, ok := strings.Cut(strings.TrimPrefix(resource, "@"), "@")
+		return resource, ok && host != ""
+	}
+	for _, prefix := range []string{s.absURL("/@"), s.absURL("/users/")} {
+		if user, ok := strings.CutPrefix(resource, prefix); ok && user != "" && !strings.Contains(user, "/") {
+			return user, true
+		}
+	}
+	return "", false
+}
+
 // preferences are the account's posting defaults in Mastodon's
 // colon-separated keys; the reading preferences are Mastodon's defaults.
 func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
@@ -302,6 +369,12 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	limit = min(max(limit, 1), starling.MaxPageLimit)
+	// As in Mastodon, only people may page through results: paging lets
+	// a script list every account, and a token costs it an account that
+	// moderators can see and suspend.
+	if viewerOf(r) == nil && p.Has("offset") {
+		return starling.Errorf(starling.EUNAUTHORIZED, "Search queries pagination is not supported without authentication")
+	}
 	offset, err := p.Int("offset", 0)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/accounts"
 )
 
 // getJSON fetches path anonymously and decodes the 200 answer.
@@ -294,14 +295,17 @@ func TestSearch(t *testing.T) {
 		{"q=ali", 200, []string{"alice", "alicia"}},
 		{"q=alice", 200, []string{"alice"}},
 		{"q=ali&limit=1", 200, []string{"alice"}},
-		{"q=ali&limit=1&offset=1", 200, []string{"alicia"}},
+		{"q=ali&limit=1&offset=1", 401, nil},
+		{"q=ali&offset=0", 401, nil},
+		{"q=ali&offset=", 401, nil},
+		{"q=ali&limit=1000", 200, []string{"alice", "alicia"}},
 		{"q=nobody", 200, []string{}},
 		{"q=ali&type=statuses", 200, []string{}},
 		{"q=ali&type=hashtags", 200, []string{}},
 		{"q=", 400, nil},
 		{"", 400, nil},
 		{"q=ali&type=everything", 400, nil},
-		{"q=ali&offset=-1", 400, nil},
+		{"q=ali&offset=-1", 401, nil},
 		{"q=ali&limit=many", 400, nil},
 	}
 	for _, tt := range tests {
@@ -320,6 +324,113 @@ func TestSearch(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(tt.want, ",") || res.Statuses == nil || res.Hashtags == nil {
 				t.Fatalf("got %v (statuses %v, hashtags %v), want accounts %v", got, res.Statuses, res.Hashtags, tt.want)
+			}
+		})
+	}
+}
+
+// TestSearchPagingNeedsAUser checks that only people may page through
+// search results (as in Mastodon), and that limits stay bounded for them.
+func TestSearchPagingNeedsAUser(t *testing.T) {
+	ts := newTestServer(t, nil)
+	token, _ := ts.signUp(t, "viewer")
+	for i := range starling.MaxPageLimit + 5 {
+		ts.signUp(t, "user"+strconv.Itoa(i))
+	}
+	user := http.Header{"Authorization": {"Bearer " + token}}
+	app := http.Header{"Authorization": {"Bearer " + ts.appToken(t, "read")}}
+	tests := []struct {
+		name   string
+		header http.Header
+		query  string
+		status int
+		count  int
+	}{
+		{"user pages", user, "q=user&limit=2&offset=1", 200, 2},
+		{"user past the end", user, "q=user&offset=1000", 200, 0},
+		{"user with a negative offset", user, "q=user&offset=-1", 400, 0},
+		{"limit is capped", user, "q=user&limit=1000", 200, starling.MaxPageLimit},
+		{"limit below one is one", user, "q=user&limit=0", 200, 1},
+		{"anonymous without offset", nil, "q=user&limit=1000", 200, starling.MaxPageLimit},
+		{"anonymous with offset", nil, "q=user&offset=40", 401, 0},
+		{"app token with offset", app, "q=user&offset=40", 401, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := ts.request("GET", "/api/v2/search?"+tt.query, nil, tt.header, "")
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != 200 {
+				decodeError(t, rec)
+				return
+			}
+			res := decode[struct{ Accounts []any }](t, rec)
+			if len(res.Accounts) != tt.count {
+				t.Fatalf("%d accounts, want %d", len(res.Accounts), tt.count)
+			}
+		})
+	}
+}
+
+func TestWebFinger(t *testing.T) {
+	ts := newTestServer(t, func(c *Config) { c.PublicURL, _ = url.Parse("https://social.example") })
+	ts.signUp(t, "alice")
+	if _, err := ts.Svc.Accounts.Register(context.Background(), accounts.RegisterInput{
+		Username: "pending", Email: "pending@example.com", Password: testPassword, Approved: false,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		resource string
+		status   int
+	}{
+		{"acct:alice@social.example", 200},
+		{"acct:ALICE@Social.Example", 200},
+		{"alice@social.example", 200},
+		{"acct:@alice@social.example", 200},
+		{"https://social.example/@alice", 200},
+		{"https://social.example/users/alice", 200},
+		{"acct:alice", 404},
+		{"acct:alice@", 404},
+		{"acct:alice@other.example", 404},
+		{"acct:nobody@social.example", 404},
+		{"acct:pending@social.example", 404},
+		{"https://other.example/@alice", 404},
+		{"https://social.example/@alice/1", 404},
+		{"https://social.example/@", 404},
+		{"acct:a/b@social.example", 404},
+		{"", 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.resource, func(t *testing.T) {
+			rec := ts.request("GET", "/.well-known/webfinger?resource="+url.QueryEscape(tt.resource), nil, nil, "")
+			if rec.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
+			}
+			if tt.status != 200 {
+				decodeError(t, rec)
+				return
+			}
+			if ct := rec.Header().Get("Content-Type"); ct != "application/jrd+json; charset=utf-8" {
+				t.Fatalf("content type %q", ct)
+			}
+			if rec.Header().Get("Access-Control-Allow-Origin") != "*" {
+				t.Fatal("no CORS header")
+			}
+			var jrd struct {
+				Subject string
+				Aliases []string
+				Links   []struct{ Rel, Type, Href string }
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &jrd); err != nil {
+				t.Fatal(err)
+			}
+			if jrd.Subject != "acct:alice@social.example" ||
+				strings.Join(jrd.Aliases, " ") != "https://social.example/@alice https://social.example/users/alice" ||
+				len(jrd.Links) != 1 || jrd.Links[0].Rel != "http://webfinger.net/rel/profile-page" ||
+				jrd.Links[0].Type != "text/html" || jrd.Links[0].Href != "https://social.example/@alice" {
+				t.Fatalf("JRD %s", rec.Body)
 			}
 		})
 	}

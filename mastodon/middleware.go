@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -39,7 +40,7 @@ var corsPrefixes = []string{"/api/", "/oauth/token", "/oauth/revoke", "/.well-kn
 
 // quietRoutes are probed every few seconds by orchestrators and Prometheus;
 // their access lines go to the debug level so they do not drown the log.
-var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true}
 
 // middleware wraps every route: request ids, CORS, security headers, the
 // up-front body size check, the per-address limits of the endpoints that
@@ -207,15 +208,35 @@ func (s *Server) takeLimit(w http.ResponseWriter, r *http.Request, rule limitRul
 	return nil
 }
 
-// clientIP is the address the connection comes from. X-Forwarded-For is
-// not trusted: any client can send it, and believing it would let each
-// request claim a fresh address and escape every per-address limit.
+// ipv6LimitPrefix is how many leading bits of an IPv6 address name one
+// client for the per-address limits. A single host is usually given a
+// whole /64 and can pick any address in it, so counting addresses one by
+// one would give it 2^64 budgets.
+const ipv6LimitPrefix = 64
+
+// clientIP names the client the connection comes from, as a rate-limit
+// key: an IPv4 address itself (also when written IPv4-mapped), an IPv6
+// address as its /64 network. X-Forwarded-For is not trusted: any client
+// can send it, and believing it would let each request claim a fresh
+// address and escape every per-address limit.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host // not an IP address (a Unix socket, a test): taken as it is
+	}
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	prefix, err := addr.Prefix(ipv6LimitPrefix)
+	if err != nil {
+		return addr.String() // unreachable: 64 bits always fit an IPv6 address
+	}
+	return prefix.String()
 }
 
 // requestID keeps a caller's id when it is short and plain (so it cannot

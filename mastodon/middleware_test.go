@@ -236,7 +236,8 @@ func TestObserveRoutes(t *testing.T) {
 	}{
 		{"GET", "/api/v1/instance", observation{"GET /api/v1/instance", 200}},
 		{"HEAD", "/api/v1/instance", observation{"HEAD /api/v1/instance", 200}},
-		{"GET", "/api/v1/statuses/123/nothing", observation{"GET /api/v1/", 404}},
+		{"GET", "/api/v1/statuses/123/nothing", observation{"GET unmatched", 404}},
+		{"PUT", "/api/v1/instance", observation{"PUT unmatched", 405}},
 		{"POST", "/plain", observation{"POST /plain", 200}},
 		{"GET", "/no/such/page", observation{"GET unmatched", 404}},
 		{"BREW", "/no/such/pot", observation{"OTHER unmatched", 404}},
@@ -379,5 +380,46 @@ func TestSignUpHeadersShowTheStricterLimit(t *testing.T) {
 	}
 	if _, err := ts.Store.AccountByUsername(context.Background(), "user6"); starling.ErrorCode(err) != starling.ENOTFOUND {
 		t.Fatalf("refused sign-up wrote an account: %v", err)
+	}
+}
+
+func TestClientIP(t *testing.T) {
+	tests := []struct{ remote, want string }{
+		{"192.0.2.1:1234", "192.0.2.1"},
+		{"192.0.2.1", "192.0.2.1"},
+		{"[::ffff:192.0.2.1]:1234", "192.0.2.1"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:2:ffff:ffff:ffff:ffff]:443", "2001:db8:1:2::/64"},
+		{"[2001:db8:1:3::1]:443", "2001:db8:1:3::/64"},
+		{"[fe80::1%eth0]:443", "fe80::/64"},
+		{"[::1]:80", "::/64"},
+		{"2001:db8::1", "2001:db8::/64"},
+		{"not an address", "not an address"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		if got := clientIP(r); got != tt.want {
+			t.Errorf("clientIP(%q) = %q, want %q", tt.remote, got, tt.want)
+		}
+	}
+}
+
+// TestIPv6NetworkSharesALimit checks that addresses of one /64 share the
+// per-address budget, and that the next network has its own.
+func TestIPv6NetworkSharesALimit(t *testing.T) {
+	ts := newTestServer(t, withRateLimits)
+	for i := 1; i <= signUpLimit.limit; i++ {
+		addr := "[2001:db8:0:1::" + strconv.Itoa(i) + "]:1000"
+		if rec := ts.request("POST", "/api/v1/accounts", nil, nil, addr); rec.Code == 429 {
+			t.Fatalf("sign-up %d refused", i)
+		}
+	}
+	if rec := ts.request("POST", "/api/v1/accounts", nil, nil, "[2001:db8:0:1:ffff::9]:1000"); rec.Code != 429 {
+		t.Fatalf("another address of the same /64: %d, want 429", rec.Code)
+	}
+	if rec := ts.request("POST", "/api/v1/accounts", nil, nil, "[2001:db8:0:2::1]:1000"); rec.Code == 429 {
+		t.Fatal("the next /64 was refused too")
 	}
 }

@@ -46,12 +46,24 @@ type OAuthError struct {
 
 func (e *OAuthError) Error() string { return e.Code + ": " + e.Description }
 
+// methodNotAllowed is the answer to a method a path does not take; allow
+// lists the methods it does, for the Allow header.
+type methodNotAllowed struct{ allow string }
+
+func (e *methodNotAllowed) Error() string { return "method not allowed; allowed: " + e.allow }
+
 // writeError writes err as Mastodon's JSON error. Internal errors are
 // logged with their cause; the caller only sees a generic message.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var oe *OAuthError
 	if errors.As(err, &oe) {
 		writeJSON(w, oe.Status, map[string]string{"error": oe.Code, "error_description": oe.Description})
+		return
+	}
+	var me *methodNotAllowed
+	if errors.As(err, &me) {
+		w.Header().Set("Allow", me.allow)
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": "Method not allowed"})
 		return
 	}
 	code := starling.ErrorCode(err)

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
@@ -56,28 +55,42 @@ type Services struct {
 
 // Server is the Mastodon API's http.Handler.
 type Server struct {
-	cfg     Config
-	svc     Services
-	log     *slog.Logger
+	cfg Config
+	svc Services
+	log *slog.Logger
+	// mux holds the API's own routes; extra holds those added with
+	// Handle, which only see requests that mux has no route for.
 	mux     *http.ServeMux
+	extra   *http.ServeMux
 	handler http.Handler
 }
 
-// New builds the API. Extra routes (the web app, metrics) can be added to
-// the returned server with Handle before it serves.
+// jsonPrefixes are the paths that belong to the API and its discovery
+// documents: whatever is asked there, the answer is JSON, so a request
+// that matches no route gets a JSON 404 (or 405) instead of falling
+// through to the web pages.
+var jsonPrefixes = []string{"/api/", "/oauth/token", "/oauth/revoke", "/.well-known/", "/nodeinfo/"}
+
+// New builds the API. Extra routes (the web app, health probes) can be
+// added to the returned server with Handle before it serves.
 func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), extra: http.NewServeMux()}
 	s.routes()
-	s.handler = s.middleware(s.mux)
+	s.handler = s.middleware(http.HandlerFunc(s.dispatch))
 	return s
 }
 
 // Handle adds a plain http.Handler for pattern, behind the same middleware
-// (request ids, logging, metrics, panic recovery).
-func (s *Server) Handle(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// (request ids, logging, metrics, panic recovery). These routes are
+// consulted after the API's own: a path the API knows under another
+// method is the API's 405, and nothing under the API's prefixes (/api/,
+// /oauth/token, /oauth/revoke, /.well-known/, /nodeinfo/) reaches them.
+// That keeps wide patterns such as the web's /{handle}/{id} from
+// answering API paths with HTML.
+func (s *Server) Handle(pattern string, h http.Handler) { s.extra.Handle(pattern, h) }
 
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
@@ -89,17 +102,42 @@ func (s *Server) routes() {
 	s.followRoutes()
 	s.timelineRoutes()
 	s.instanceRoutes()
-	// Unknown API paths answer JSON, not the web app's HTML. The prefixes
-	// name the version so that they cannot overlap the web's
-	// /{username}/status/{id} pattern.
-	notFound := s.wrap(func(w http.ResponseWriter, r *http.Request) error {
-		return starling.Errorf(starling.ENOTFOUND, "Record not found")
-	})
-	s.mux.Handle("/api/v1/", notFound)
-	s.mux.Handle("/api/v2/", notFound)
 }
 
-// absURL returns the absolute URL of path on this instance.
-func (s *Server) absURL(path string) string {
-	return strings.TrimSuffix(s.cfg.PublicURL.String(), "/") + path
+// dispatch routes a request: to the API's route when one matches;
+// otherwise to a JSON 405 when the API knows the path under other methods,
+// to a JSON 404 under the API's prefixes, and to the routes added with
+// Handle for everything else.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	h, pattern := s.mux.Handler(r)
+	if pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	// With no pattern, h is the mux's own plain-text 404 or 405 answer;
+	// running it against a probe tells the two apart and yields the
+	// methods the path allows.
+	p := &probe{header: http.Header{}}
+	h.ServeHTTP(p, r)
+	switch {
+	case p.status == http.StatusMethodNotAllowed:
+		s.writeError(w, r, &methodNotAllowed{allow: p.header.Get("Allow")})
+	case hasAnyPrefix(r.URL.Path+"/", jsonPrefixes): // "/api" too, not "/apiary"
+		s.writeError(w, r, starling.Errorf(starling.ENOTFOUND, "Record not found"))
+	default:
+		s.extra.ServeHTTP(w, r)
+	}
 }
+
+// probe is a ResponseWriter that keeps only the status and the headers.
+type probe struct {
+	header http.Header
+	status int
+}
+
+func (p *probe) Header() http.Header         { return p.header }
+func (p *probe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probe) WriteHeader(code int)        { p.status = code }
+
+// absURL returns the absolute URL of path on this instance.
+func (s *Server) absURL(path string) string { return starling.AbsURL(s.cfg.PublicURL, path) }

@@ -1,8 +1,10 @@
 // Package web serves the public, server-rendered pages of Starling: each
 // post's permanent page (at /@username/id, and at Twitter's
 // /username/status/id so that shared links keep working), a profile page
-// with recent posts, and the static files those pages and the API's
-// entities point at (default avatar and header, the stylesheet). It shows
+// with recent posts, redirects from the account and status URIs the API
+// hands out (/users/username…) to those pages, and the static files those
+// pages and the API's entities point at (default avatar and header, the
+// stylesheet). It shows
 // anonymous visitors only what policy lets anyone see; everything else is
 // a 404 page that does not tell a private post from a missing one.
 //
@@ -88,6 +90,9 @@ func (h *Handler) Register(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("/{handle}", h.page(h.profile))
 	mux.Handle("/{handle}/{id}", h.page(h.atStatus))
 	mux.Handle("/{username}/status/{id}", h.page(h.twitterStatus))
+	mux.Handle("/users/{username}", h.page(h.accountURI))
+	mux.Handle("/users/{username}/statuses/{id}", h.page(h.statusURI))
+	mux.Handle("/tags/{tag}", h.page(h.tag))
 	mux.Handle("GET /static/avatar.png", h.static("avatar.png", h.avatar))
 	mux.Handle("GET /static/header.png", h.static("header.png", h.header))
 	mux.Handle("GET /static/style.css", h.static("style.css", styleCSS))
@@ -184,11 +189,50 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 }
 
 // absURL returns the absolute URL of path on this instance.
-func (h *Handler) absURL(path string) string {
-	return strings.TrimSuffix(h.cfg.PublicURL.String(), "/") + path
-}
+func (h *Handler) absURL(path string) string { return starling.AbsURL(h.cfg.PublicURL, path) }
 
 func notFound() error { return starling.Errorf(starling.ENOTFOUND, "not found") }
+
+// visible hides accounts whose sign-up awaits approval: until a moderator
+// lets them in, neither they nor their posts exist for visitors. Every
+// page that shows an account gets it through here.
+func visible(a *starling.Account, err error) (*starling.Account, error) {
+	if err != nil {
+		return nil, err
+	}
+	if !a.Approved {
+		return nil, notFound()
+	}
+	return a, nil
+}
+
+// accountURI serves /users/username, the account's uri in the API: it
+// redirects to the profile page, which decides whether there is one.
+func (h *Handler) accountURI(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/@"+url.PathEscape(r.PathValue("username")), http.StatusMovedPermanently)
+	return nil
+}
+
+// statusURI serves /users/username/statuses/id, a status's uri in the
+// API: it redirects to the post's page.
+func (h *Handler) statusURI(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, "/@"+url.PathEscape(r.PathValue("username"))+"/"+url.PathEscape(r.PathValue("id")),
+		http.StatusMovedPermanently)
+	return nil
+}
+
+// tag serves /tags/name, where the API's hashtag links point. The store
+// cannot list posts by hashtag yet, so the page says so, as a 404: there
+// is no page of posts to index or bookmark at this address yet.
+func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
+	name := r.PathValue("tag")
+	h.render(w, r, http.StatusNotFound, "error", "#"+name, nil, errorPage{
+		Heading: "#" + name,
+		Message: "Hashtag pages are not available on this server yet. " +
+			"Posts with this hashtag link here, but they cannot be listed by hashtag yet.",
+	})
+	return nil
+}
 
 // atStatus serves /@username/id.
 func (h *Handler) atStatus(w http.ResponseWriter, r *http.Request) error {
@@ -232,7 +276,7 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, username, rawID
 	if err != nil {
 		return err
 	}
-	author, err := h.store.AccountByID(r.Context(), st.AccountID)
+	author, err := visible(h.store.AccountByID(r.Context(), st.AccountID))
 	if err != nil {
 		return err
 	}
@@ -327,12 +371,9 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	if !ok || username == "" {
 		return notFound()
 	}
-	account, err := h.store.AccountByUsername(r.Context(), username)
+	account, err := visible(h.store.AccountByUsername(r.Context(), username))
 	if err != nil {
 		return err
-	}
-	if !account.Approved {
-		return notFound()
 	}
 	if account.Username != username {
 		target := "/@" + account.Username

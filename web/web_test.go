@@ -115,6 +115,8 @@ func TestStatusPage(t *testing.T) {
 	direct := s.post(t, alice, statuses.CreateInput{Text: "@bob secret", Visibility: "direct"})
 	warned := s.post(t, alice, statuses.CreateInput{Text: "the spoiler itself", SpoilerText: "film ending"})
 	linked := s.post(t, alice, statuses.CreateInput{Text: "hi @bob #Birds https://example.com/page"})
+	pending := s.account(t, "pending", "Pending", func(a *starling.Account) { a.Approved = false })
+	unapproved := s.post(t, pending, statuses.CreateInput{Text: "posted before approval"})
 
 	tests := []struct {
 		name     string
@@ -161,6 +163,20 @@ func TestStatusPage(t *testing.T) {
 		{name: "malformed id", path: "/@Alice/abc", status: 404},
 		{name: "no @", path: "/Alice/" + id(public), status: 404},
 		{name: "POST", method: http.MethodPost, path: "/@Alice/" + id(public), status: 405},
+		{name: "author awaiting approval", path: "/@pending/" + id(unapproved), status: 404,
+			excludes: []string{"posted before approval"}},
+		{name: "author awaiting approval, Twitter's form", path: "/pending/status/" + id(unapproved), status: 404,
+			excludes: []string{"posted before approval"}},
+		{name: "status uri", path: "/users/Alice/statuses/" + id(public), status: 301, location: "/@Alice/" + id(public)},
+		{name: "status uri in another case", path: "/users/alice/statuses/" + id(public), status: 301,
+			location: "/@alice/" + id(public)},
+		{name: "account uri", path: "/users/Alice", status: 301, location: "/@Alice"},
+		{name: "account uri escapes", path: "/users/a%2Fb", status: 301, location: "/@a%2Fb"},
+		{name: "account uri, POST", method: http.MethodPost, path: "/users/Alice", status: 405},
+		{name: "hashtag", path: "/tags/Birds", status: 404, contains: []string{
+			"<title>#Birds - Test Social</title>", "Hashtag pages are not available on this server yet"}},
+		{name: "hashtag escaped", path: "/tags/%3Cb%3E", status: 404, contains: []string{"#&lt;b&gt;"},
+			excludes: []string{"<b>"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -315,11 +331,33 @@ func TestAPIAlongside(t *testing.T) {
 		{"/api/v1/statuses/" + id(public), 200},
 		{"/api/v1/nothing/here", 404},
 		{"/api/v1/timelines/tag/birds", 404},
+		{"/api/v1", 404},
+		{"/api", 404},
+		{"/.well-known/host-meta", 404},
+		{"/.well-known/webfinger", 400},
+		{"/.well-known/webfinger?resource=acct:alice@example.test", 200},
+		{"/.well-known/webfinger?resource=acct:nobody@example.test", 404},
+		{"/nodeinfo/1.0", 404},
+		{"/oauth/token", 405},
+		{"/oauth/revoke", 405},
+		{"/oauth/token/x", 404},
+		{"DELETE /.well-known/oauth-authorization-server", 405},
+		{"POST /nodeinfo/2.0", 405},
+		{"PUT /oauth/authorize", 405},
+		{"PUT /api/v1/instance", 405},
 	}
 	for _, tt := range tests {
-		rec := s.get(t, http.MethodGet, tt.path)
-		if rec.Code != tt.status || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
-			t.Errorf("%s: %d %q, want %d JSON", tt.path, rec.Code, rec.Header().Get("Content-Type"), tt.status)
+		method, path, ok := strings.Cut(tt.path, " ")
+		if !ok {
+			method, path = http.MethodGet, tt.path
+		}
+		rec := s.get(t, method, path)
+		ct := rec.Header().Get("Content-Type")
+		if rec.Code != tt.status || !strings.HasPrefix(ct, "application/json") && !strings.HasPrefix(ct, "application/jrd+json") {
+			t.Errorf("%s: %d %q, want %d JSON", tt.path, rec.Code, ct, tt.status)
+		}
+		if rec.Code == 405 && rec.Header().Get("Allow") == "" {
+			t.Errorf("%s: 405 without Allow", tt.path)
 		}
 	}
 }

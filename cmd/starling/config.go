@@ -24,6 +24,7 @@ const envPrefix = "STARLING_"
 // line and the environment, validated, and passed down.
 type Config struct {
 	Listen        string   // host:port; port 0 picks a free one
+	MetricsListen string   // host:port of the metrics listener; empty: no metrics served
 	DataDir       string   // holds starling.db when DatabaseURL is empty
 	PublicURL     *url.URL // base of every absolute URL, without a trailing slash
 	DatabaseURL   string   // empty: SQLite in DataDir; postgres:// or postgresql://: PostgreSQL
@@ -70,6 +71,16 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 				return errors.New("want host:port")
 			}
 			c.Listen = s
+			return nil
+		})
+	fs.Func("metrics-listen", "`address` to serve /metrics on, host:port, apart from the API; empty: not served",
+		func(s string) error {
+			if s != "" {
+				if _, _, err := net.SplitHostPort(s); err != nil {
+					return errors.New("want host:port, or nothing to serve no metrics")
+				}
+			}
+			c.MetricsListen = s
 			return nil
 		})
 	fs.Func("data", "`directory` of the SQLite database, created if missing (default "+c.DataDir+")",

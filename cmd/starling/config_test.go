@@ -33,7 +33,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:8080" || cfg.DataDir != "./data" || cfg.PublicURL.String() != "http://localhost:8080" ||
 		cfg.DatabaseURL != "" || !cfg.RateLimits || cfg.Registrations != "open" || cfg.NodeID != 0 ||
 		cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" || cfg.MaxBodyBytes != 1<<20 ||
-		cfg.ShutdownTimeout != 15*time.Second || cfg.usesPostgres() {
+		cfg.ShutdownTimeout != 15*time.Second || cfg.usesPostgres() || cfg.MetricsListen != "" {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -73,6 +73,12 @@ func TestConfigSources(t *testing.T) {
 			func(c Config) bool { return c.LogLevel == slog.LevelDebug && c.LogFormat == "json" }},
 		{"max body", []string{"--max-body", "2048"}, nil,
 			func(c Config) bool { return c.MaxBodyBytes == 2048 }},
+		{"metrics listener", []string{"--metrics-listen", "127.0.0.1:9464"}, nil,
+			func(c Config) bool { return c.MetricsListen == "127.0.0.1:9464" }},
+		{"metrics listener by env", nil, map[string]string{"STARLING_METRICS_LISTEN": "[::1]:0"},
+			func(c Config) bool { return c.MetricsListen == "[::1]:0" }},
+		{"metrics listener off", []string{"--metrics-listen", ""}, map[string]string{"STARLING_METRICS_LISTEN": "127.0.0.1:1"},
+			func(c Config) bool { return c.MetricsListen == "" }},
 		{"shutdown timeout", []string{"--shutdown-timeout", "2s"}, nil,
 			func(c Config) bool { return c.ShutdownTimeout == 2*time.Second }},
 		{"unrelated env ignored", nil, map[string]string{"LISTEN": "x", "STARLING_UNKNOWN": "y"},
@@ -99,6 +105,7 @@ func TestInvalidConfig(t *testing.T) {
 		want string // in the error message
 	}{
 		{"listen without port", []string{"--listen", "localhost"}, nil, "-listen: want host:port"},
+		{"metrics listen without port", []string{"--metrics-listen", "127.0.0.1"}, nil, "-metrics-listen: want host:port"},
 		{"public url without scheme", []string{"--public-url", "social.example"}, nil, "-public-url"},
 		{"public url with path", []string{"--public-url", "https://social.example/starling"}, nil, "no path"},
 		{"public url ftp", []string{"--public-url", "ftp://social.example"}, nil, "http or https"},

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/inmem"
 	"github.com/starling-social/starling/mastodon"
 	"github.com/starling-social/starling/metrics"
@@ -48,11 +50,31 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv 
 	return a.close()
 }
 
-// handler builds the whole HTTP surface: the Mastodon API, the web pages,
-// and the operational endpoints, all behind the API's middleware.
-// draining is set once shutdown has begun, which /readyz reports.
-func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool) http.Handler {
-	m := metrics.New(a.db)
+// Timeouts of the HTTP servers. A request's headers must arrive within
+// readHeaderTimeout and the whole request within readTimeout; writeTimeout
+// runs from the end of the headers to the end of the response, so it bounds
+// reading the body, the handler and writing the answer together. API
+// answers are small and quick, so a minute is generous. Streaming (a later
+// issue) keeps responses open for hours: its handler must lift the write
+// deadline for its own response (http.ResponseController.SetWriteDeadline)
+// rather than this limit being raised for everyone. Idle keep-alive
+// connections close after idleTimeout.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	writeTimeout      = time.Minute
+	idleTimeout       = 2 * time.Minute
+)
+
+// idempotencyPruneInterval is how often the expired idempotency keys of
+// posts are deleted.
+const idempotencyPruneInterval = time.Hour
+
+// handler builds the public HTTP surface: the Mastodon API, the web pages,
+// and the health probes, all behind the API's middleware, which reports
+// each request to m. draining is set once shutdown has begun, which /readyz
+// reports.
+func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *metrics.Metrics) http.Handler {
 	api := mastodon.New(mastodon.Config{
 		PublicURL:     cfg.PublicURL,
 		Registrations: cfg.Registrations,
@@ -87,8 +109,16 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool) http.H
 		}
 		writeStatus(w, http.StatusOK, "ok")
 	}))
-	api.Handle("GET /metrics", m.Handler())
 	return api
+}
+
+// metricsHandler serves /metrics alone, for the metrics listener, which
+// is kept off the public one: the metrics tell anyone who can read them
+// how busy the instance is and which routes fail.
+func metricsHandler(m *metrics.Metrics) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	return mux
 }
 
 // writeStatus answers a probe with {"status": status}.
@@ -98,30 +128,77 @@ func writeStatus(w http.ResponseWriter, code int, status string) {
 	fmt.Fprintf(w, "{\"status\":%q}\n", status)
 }
 
+// newServer is an http.Server for h with the timeouts above.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// listener is one address served: the API's, or the metrics'.
+type listener struct {
+	name string // in log lines: "listening", "metrics listening"
+	ln   net.Listener
+	srv  *http.Server
+}
+
 // serve listens and serves until ctx is cancelled, then stops accepting
 // connections and lets the requests in flight finish, for at most
-// cfg.ShutdownTimeout. The store is the caller's to close afterwards.
+// cfg.ShutdownTimeout. Meanwhile it prunes expired idempotency keys in the
+// background, and stops that too before it returns. The store is the
+// caller's to close afterwards.
 func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 	var draining atomic.Bool
+	m := metrics.New(a.db)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{
-		Handler:           handler(cfg, log, a, &draining),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	servers := []listener{{"listening", ln, newServer(handler(cfg, log, a, &draining, m), log)}}
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: %w", err)
+		}
+		servers = append(servers, listener{"metrics listening", mln, newServer(metricsHandler(m), log)})
 	}
-	// The address is logged after Listen, so with port 0 it names the
-	// port actually taken; tests and scripts wait for this line.
-	log.Info("listening", slog.String("addr", ln.Addr().String()),
-		slog.String("public_url", cfg.PublicURL.String()), slog.String("version", version))
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
+
+	jobs, stopJobs := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		stopJobs()
+		wg.Wait()
+	}()
+	wg.Go(func() {
+		ticker := time.NewTicker(idempotencyPruneInterval)
+		defer ticker.Stop()
+		pruneIdempotencyKeys(jobs, log, a.db, ticker.C)
+	})
+
+	served := make(chan error, len(servers))
+	// The metrics address is logged first: the API's line, which tests and
+	// scripts wait for, then means that everything is up. Each is logged
+	// after Listen, so with port 0 it names the port actually taken.
+	for i := len(servers) - 1; i >= 0; i-- {
+		s := servers[i]
+		attrs := []any{slog.String("addr", s.ln.Addr().String())}
+		if i == 0 {
+			attrs = append(attrs, slog.String("public_url", cfg.PublicURL.String()), slog.String("version", version))
+		}
+		log.Info(s.name, attrs...)
+		go func() { served <- s.srv.Serve(s.ln) }()
+	}
 	select {
 	case err := <-served:
+		for _, s := range servers {
+			s.srv.Close()
+		}
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
@@ -129,13 +206,48 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 	log.Info("shutting down", slog.Duration("timeout", cfg.ShutdownTimeout))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil {
-		hs.Close()
-		return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.ShutdownTimeout, err)
+	// The API stops first; metrics stay scrapable while it drains.
+	for _, s := range servers {
+		if err := s.srv.Shutdown(sctx); err != nil {
+			for _, s := range servers {
+				s.srv.Close()
+			}
+			return fmt.Errorf("shutdown: requests still running after %s: %w", cfg.ShutdownTimeout, err)
+		}
 	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+	for range servers {
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// keyPruner deletes expired idempotency keys; starling.Store is one.
+type keyPruner interface {
+	PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (int64, error)
+}
+
+// pruneIdempotencyKeys deletes the idempotency keys older than
+// starling.IdempotencyWindow now and at every tick, until ctx is done. A
+// failure is logged and retried at the next tick; a prune cut short by
+// the end of ctx is not a failure (pruning again later is always safe).
+func pruneIdempotencyKeys(ctx context.Context, log *slog.Logger, store keyPruner, ticks <-chan time.Time) {
+	for {
+		n, err := store.PruneIdempotencyKeys(ctx, time.Now().Add(-starling.IdempotencyWindow))
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			log.ErrorContext(ctx, "pruning idempotency keys failed", slog.Any("err", err))
+		default:
+			log.DebugContext(ctx, "pruned idempotency keys", slog.Int64("deleted", n))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,8 +14,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
+	"github.com/starling-social/starling/metrics"
 	"github.com/starling-social/starling/sqlite"
 )
 
@@ -47,26 +51,33 @@ func TestOperationalEndpoints(t *testing.T) {
 	cfg := testConfig(t)
 	a := openTestApp(t, cfg)
 	var draining atomic.Bool
-	h := handler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a, &draining)
+	m := metrics.New(a.db)
+	h := handler(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), a, &draining, m)
+	mh := metricsHandler(m)
 
 	tests := []struct {
-		path   string
-		status int
-		body   string
+		name    string
+		handler http.Handler
+		path    string
+		status  int
+		body    string
 	}{
-		{"/healthz", 200, `{"status":"ok"}`},
-		{"/readyz", 200, `{"status":"ok"}`},
-		{"/api/v1/instance", 200, `"uri":"localhost:8080"`},
-		{"/static/avatar.png", 200, "PNG"},
-		{"/metrics", 200, `http_requests_total{method="GET",route="/healthz",status="200"} 1`},
+		{"public", h, "/healthz", 200, `{"status":"ok"}`},
+		{"public", h, "/readyz", 200, `{"status":"ok"}`},
+		{"public", h, "/api/v1/instance", 200, `"uri":"localhost:8080"`},
+		{"public", h, "/static/avatar.png", 200, "PNG"},
+		{"public", h, "/metrics", 404, ""},
+		{"metrics", mh, "/metrics", 200, `http_requests_total{method="GET",route="/healthz",status="200"} 1`},
+		{"metrics", mh, "/healthz", 404, ""},
+		{"metrics", mh, "/api/v1/instance", 404, ""},
 	}
 	for _, tt := range tests {
-		rec := get(t, h, tt.path)
+		rec := get(t, tt.handler, tt.path)
 		if rec.Code != tt.status || !strings.Contains(rec.Body.String(), tt.body) {
-			t.Errorf("GET %s: %d %.200q, want %d with %q", tt.path, rec.Code, rec.Body.String(), tt.status, tt.body)
+			t.Errorf("%s GET %s: %d %.200q, want %d with %q", tt.name, tt.path, rec.Code, rec.Body.String(), tt.status, tt.body)
 		}
 	}
-	if body := get(t, h, "/metrics").Body.String(); !strings.Contains(body, "starling_db_pool_open_connections") ||
+	if body := get(t, mh, "/metrics").Body.String(); !strings.Contains(body, "starling_db_pool_open_connections") ||
 		!strings.Contains(body, "go_goroutines") {
 		t.Error("metrics lack the pool or Go runtime collectors")
 	}
@@ -114,8 +125,42 @@ func (w *signalWriter) String() string {
 	return w.buf.String()
 }
 
+// addrIn returns the addr= of the first log line in logs containing msg.
+func addrIn(t *testing.T, logs, msg string) string {
+	t.Helper()
+	for _, line := range strings.Split(logs, "\n") {
+		if !strings.Contains(line, msg) {
+			continue
+		}
+		_, addr, ok := strings.Cut(strings.TrimSpace(line), "addr=")
+		addr, _, _ = strings.Cut(addr, " ")
+		if !ok || strings.HasSuffix(addr, ":0") {
+			t.Fatalf("listening line does not name the port taken: %q", line)
+		}
+		return addr
+	}
+	t.Fatalf("no %s line in the log:\n%s", msg, logs)
+	return ""
+}
+
+// fetch GETs url and returns the status and body.
+func fetch(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
 func TestServeUntilCancelled(t *testing.T) {
 	cfg := testConfig(t)
+	cfg.MetricsListen = "127.0.0.1:0"
 	a := openTestApp(t, cfg)
 	logs := &signalWriter{want: "msg=listening", seen: make(chan string, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -123,18 +168,17 @@ func TestServeUntilCancelled(t *testing.T) {
 	go func() { done <- serve(ctx, cfg, newLogger(cfg, logs), a) }()
 
 	line := <-logs.seen
-	_, addr, ok := strings.Cut(strings.TrimSpace(line), "addr=")
-	addr, _, _ = strings.Cut(addr, " ")
-	if !ok || strings.HasSuffix(addr, ":0") {
-		t.Fatalf("listening line does not name the port taken: %q", line)
+	addr := addrIn(t, line, "msg=listening")
+	metricsAddr := addrIn(t, logs.String(), `msg="metrics listening"`)
+	if code, _ := fetch(t, "http://"+addr+"/healthz"); code != 200 {
+		t.Fatalf("healthz: %d", code)
 	}
-	resp, err := http.Get("http://" + addr + "/healthz")
-	if err != nil {
-		t.Fatal(err)
+	if code, _ := fetch(t, "http://"+addr+"/metrics"); code != 404 {
+		t.Fatalf("metrics on the public listener: %d, want 404", code)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != 200 {
-		t.Fatalf("healthz: %d", resp.StatusCode)
+	if code, body := fetch(t, "http://"+metricsAddr+"/metrics"); code != 200 ||
+		!strings.Contains(body, `http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Fatalf("metrics listener: %d %.300s", code, body)
 	}
 
 	cancel()
@@ -144,8 +188,109 @@ func TestServeUntilCancelled(t *testing.T) {
 	if !strings.Contains(logs.String(), "msg=stopped") {
 		t.Fatalf("no clean stop logged:\n%s", logs)
 	}
-	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
-		t.Fatal("still accepting connections after shutdown")
+	for _, a := range []string{addr, metricsAddr} {
+		if _, err := http.Get("http://" + a + "/healthz"); err == nil {
+			t.Fatalf("%s still accepts connections after shutdown", a)
+		}
+	}
+}
+
+func TestServeWithoutMetricsListener(t *testing.T) {
+	cfg := testConfig(t)
+	a := openTestApp(t, cfg)
+	logs := &signalWriter{want: "msg=listening", seen: make(chan string, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg, newLogger(cfg, logs), a) }()
+	<-logs.seen
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after cancel", err)
+	}
+	if strings.Contains(logs.String(), "metrics listening") {
+		t.Fatalf("metrics served although --metrics-listen is empty:\n%s", logs)
+	}
+}
+
+func TestServeFailsOnATakenMetricsAddress(t *testing.T) {
+	cfg := testConfig(t)
+	busy := httptest.NewServer(http.NotFoundHandler())
+	defer busy.Close()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--data", cfg.DataDir,
+		"--metrics-listen", strings.TrimPrefix(busy.URL, "http://")}, io.Discard, &stderr, envOf(nil))
+	if code != 1 || !strings.Contains(stderr.String(), "metrics") || !strings.Contains(stderr.String(), "address already in use") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// fakePruner reports each prune on calls and answers it with the next of
+// results; with block set, a prune waits for its context to end.
+type fakePruner struct {
+	calls   chan time.Time
+	results []error
+	block   bool
+}
+
+func (p *fakePruner) PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (int64, error) {
+	p.calls <- olderThan
+	if p.block {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	var err error
+	if len(p.results) > 0 {
+		err, p.results = p.results[0], p.results[1:]
+	}
+	return 3, err
+}
+
+func TestPruneIdempotencyKeys(t *testing.T) {
+	var logs bytes.Buffer // written by the pruner only; read after it returned
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store := &fakePruner{calls: make(chan time.Time), results: []error{nil, errors.New("disk on fire"), nil}}
+	ticks := make(chan time.Time)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	before := time.Now()
+	go func() {
+		pruneIdempotencyKeys(ctx, log, store, ticks)
+		close(done)
+	}()
+
+	// Once at start, then at each tick; a failure does not stop it.
+	first := <-store.calls
+	if want := before.Add(-starling.IdempotencyWindow); first.Before(want) || first.After(time.Now().Add(-starling.IdempotencyWindow)) {
+		t.Fatalf("pruned keys older than %v, want about %v", first, want)
+	}
+	for range 2 {
+		ticks <- time.Now()
+		<-store.calls
+	}
+	cancel()
+	<-done
+	out := logs.String()
+	if strings.Count(out, `msg="pruned idempotency keys" deleted=3`) != 2 ||
+		!strings.Contains(out, `level=ERROR msg="pruning idempotency keys failed" err="disk on fire"`) {
+		t.Fatalf("log:\n%s", out)
+	}
+}
+
+func TestPruneIdempotencyKeysStopsMidPrune(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store := &fakePruner{calls: make(chan time.Time), block: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		pruneIdempotencyKeys(ctx, log, store, nil)
+		close(done)
+	}()
+	<-store.calls // the first prune is running
+	cancel()
+	<-done
+	if logs.Len() != 0 {
+		t.Fatalf("a prune cut short by shutdown was logged:\n%s", logs.String())
 	}
 }
 
