@@ -79,13 +79,27 @@ type Account struct {
 
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
-	LastStatusAt time.Time // zero when the account never posted
+	LastStatusAt time.Time // zero when the account never posted a status that is not direct
 
 	// Counts are maintained in the same transaction as the change they
-	// count, so they are always exact.
+	// count, so they are always exact. StatusesCount leaves out direct
+	// statuses, which only their recipients may know exist.
 	StatusesCount  int64
 	FollowersCount int64
 	FollowingCount int64
+}
+
+// Visible reports whether others may see and interact with the account.
+// An account whose sign-up awaits approval does not exist yet for anyone
+// but itself and moderators: every read path that shows one account to
+// another (profiles, lists, mentions, links) asks this, and only this.
+func (a *Account) Visible() bool { return a.Approved }
+
+// ValidLanguage reports whether s has the shape of an ISO 639-1 code: two
+// lower-case ASCII letters. Whether the code is assigned is left to
+// clients, which know the languages they offer.
+func ValidLanguage(s string) bool {
+	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
 }
 
 // Field is one name/value pair of a profile's metadata table.
@@ -123,7 +137,7 @@ type Status struct {
 	CreatedAt time.Time
 	EditedAt  time.Time // zero when never edited
 
-	RepliesCount    int64
+	RepliesCount    int64 // public and unlisted replies only, which everyone may see
 	ReblogsCount    int64
 	FavouritesCount int64
 }

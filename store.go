@@ -33,9 +33,25 @@ type AccountStore interface {
 	// e-mail addresses are unique regardless of case: Taken("username") or
 	// Taken("email") otherwise. Counts start at zero whatever a holds.
 	CreateAccount(ctx context.Context, a *Account) error
-	// UpdateAccount saves every field of a except ID, Username, CreatedAt
-	// and the counts, and sets UpdatedAt.
-	UpdateAccount(ctx context.Context, a *Account) error
+	// CreateAccountWithToken is CreateAccount that also inserts t, the
+	// account's first token (its AccountID is set to a.ID), in the same
+	// transaction: a sign-up through the API either gets its account and
+	// token or leaves nothing behind, so that a retry is not refused with
+	// Taken("username") for an account nobody can sign in to.
+	CreateAccountWithToken(ctx context.Context, a *Account, t *Token) error
+	// UpdateAccount changes the account id in one transaction: it reads the
+	// row, locking it against other writers (SQLite's single writer, a row
+	// lock in PostgreSQL), calls update on it, and saves what update left
+	// in every field except ID, Username, CreatedAt, LastStatusAt and the
+	// counts, setting UpdatedAt. It returns the account as saved. Two
+	// concurrent updates of different fields (a role change and a profile
+	// edit) therefore both take effect, where reading the row, changing it
+	// and writing it back as separate calls would let one undo the other.
+	// When update returns an error nothing is written and that error is
+	// returned as it is. update runs inside the transaction, so it must be
+	// quick and must not call the Store (with SQLite that would wait
+	// forever on the writer it holds).
+	UpdateAccount(ctx context.Context, id int64, update func(*Account) error) (*Account, error)
 	AccountByID(ctx context.Context, id int64) (*Account, error)
 	// AccountByUsername matches regardless of case.
 	AccountByUsername(ctx context.Context, username string) (*Account, error)
@@ -94,9 +110,13 @@ type OAuthStore interface {
 // checks that each query agrees with policy.CanView.
 type StatusStore interface {
 	// CreateStatus inserts s (its ID, CreatedAt, Content, Mentions and Tags
-	// are set by the caller) with its mentions and tags, adds one to the
-	// author's StatusesCount and sets LastStatusAt, and adds one to the
-	// RepliesCount of the status it replies to, all in one transaction.
+	// are set by the caller) with its mentions and tags and updates the
+	// counts, all in one transaction. As in Mastodon, the counts show only
+	// what anyone may learn exists: a status that is not direct adds one to
+	// the author's StatusesCount and sets LastStatusAt, and a public or
+	// unlisted reply adds one to the RepliesCount of the status it replies
+	// to (a private reply would otherwise announce "1 reply" to visitors
+	// who cannot see it).
 	//
 	// When idempotencyKey is not empty and the author already posted with
 	// the same key within IdempotencyWindow (an hour), nothing is written
@@ -105,7 +125,8 @@ type StatusStore interface {
 	StatusByID(ctx context.Context, id int64) (*Status, error)
 	// StatusesByIDs returns the statuses that exist, in any order.
 	StatusesByIDs(ctx context.Context, ids []int64) ([]*Status, error)
-	// DeleteStatus deletes the status and reverses the counts it added.
+	// DeleteStatus deletes the status and reverses the counts it added
+	// (LastStatusAt stays).
 	// Replies to it stay, with InReplyToID still naming it.
 	DeleteStatus(ctx context.Context, id int64) error
 	// PruneIdempotencyKeys deletes the idempotency keys claimed before
@@ -130,13 +151,39 @@ type StatusStore interface {
 	// AccountStatuses is one account's statuses that the viewer may see
 	// (viewerID 0 is an anonymous viewer).
 	AccountStatuses(ctx context.Context, q AccountStatusesQuery, p Page) ([]*Status, error)
-	// Ancestors returns the chain of statuses s replies to, oldest first,
-	// at most limit of them, skipping none but stopping at a deleted one.
-	Ancestors(ctx context.Context, id int64, limit int) ([]*Status, error)
-	// Descendants returns the replies to s and their replies, depth first
-	// in posting order, at most limit of them.
-	Descendants(ctx context.Context, id int64, limit int) ([]*Status, error)
+	// Ancestors returns the statuses that the status id replies to, up the
+	// chain, that viewerID (0 when anonymous) may see: the nearest limit of
+	// them, oldest first. The walk stops at a deleted status and after
+	// MaxThreadDepth steps. Hidden statuses are skipped before the limit
+	// is applied, so they cannot push visible ones out.
+	Ancestors(ctx context.Context, viewerID, id int64, limit int) ([]*Status, error)
+	// Descendants returns the replies to the status id, and their replies,
+	// that viewerID (0 when anonymous) may see: depth first, siblings in
+	// posting order, at most limit of them, hidden ones skipped before the
+	// limit is applied. Hidden statuses are skipped, not their replies: a
+	// visible reply to a hidden one is listed. The walk is bounded so that
+	// no thread makes a read expensive: it goes at most MaxThreadDepth
+	// levels down and reads at most MaxThreadWalk replies, nearest levels
+	// first, so in a larger thread the deepest replies are left out.
+	Descendants(ctx context.Context, viewerID, id int64, limit int) ([]*Status, error)
+	// CountStatuses counts the local statuses that are not direct (for
+	// instance statistics, which, like StatusesCount, do not reveal
+	// direct messages).
+	CountStatuses(ctx context.Context) (int64, error)
 }
+
+// Bounds on the reply walks of Ancestors and Descendants. Walking a reply
+// tree costs, per reply, work proportional to its depth (the path that
+// orders it), so an unbounded walk of a chain thousands of replies deep
+// is quadratic, and a thread is built by anyone who can reply. Mastodon
+// bounds threads too (it shows 40 ancestors and 60 descendants); 60
+// levels is deeper than any conversation people read in one page, and
+// 1000 replies is far more than the 60 shown, leaving room for hidden
+// replies the viewer may not see.
+const (
+	MaxThreadDepth = 60
+	MaxThreadWalk  = 1000
+)
 
 // IdempotencyWindow is how long an idempotency key given to CreateStatus
 // stands for the status posted with it. A retry within the window returns

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,6 +25,11 @@ type Service struct {
 	publicURL string // without a trailing slash
 	host      string // the instance's host (with port), lower case: the domain part of a local acct
 	hash      HashParams
+	// slots holds one token per password hash or verification running, so
+	// that at most cap(slots) run at once (see hashing).
+	slots chan struct{}
+	// onHash, when set (by tests), is called in each slot before hashing.
+	onHash func()
 }
 
 // New returns a Service. publicURL is the instance's base URL, from which
@@ -34,13 +40,40 @@ func New(store starling.Store, ids *snowflake.Generator, publicURL string) *Serv
 	if u, err := url.Parse(publicURL); err == nil {
 		host = strings.ToLower(u.Host)
 	}
-	return &Service{store: store, ids: ids, publicURL: publicURL, host: host, hash: DefaultHashParams()}
+	return &Service{store: store, ids: ids, publicURL: publicURL, host: host, hash: DefaultHashParams(),
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 }
 
 // SetHashParams changes the cost of new password hashes. Tests lower it
 // so that each sign-up does not cost 19 MiB and two passes; call it before
 // the Service is used.
 func (s *Service) SetHashParams(p HashParams) { s.hash = p }
+
+// SetHashConcurrency changes how many password hashes and verifications
+// may run at once (GOMAXPROCS by default, at least 1); call it before the
+// Service is used.
+func (s *Service) SetHashConcurrency(n int) { s.slots = make(chan struct{}, max(n, 1)) }
+
+// hashing runs fn, an argon2id computation, once a slot is free. Each
+// computation holds its memory cost (19 MiB by default) for its duration,
+// and logins are open to anyone: without a bound, a few hundred
+// concurrent wrong passwords take gigabytes. More computations than
+// processors would not finish sooner anyway, so the rest wait, each no
+// longer than its request: when ctx ends first the answer is EUNAVAILABLE,
+// and the client may try again.
+func (s *Service) hashing(ctx context.Context, fn func()) error {
+	select {
+	case s.slots <- struct{}{}:
+	case <-ctx.Done():
+		return starling.Errorf(starling.EUNAVAILABLE, "Server busy, try again")
+	}
+	defer func() { <-s.slots }()
+	if s.onHash != nil {
+		s.onHash()
+	}
+	fn()
+	return nil
+}
 
 // MaxUsernameLength is the longest username, as in Mastodon.
 const MaxUsernameLength = 30
@@ -103,6 +136,11 @@ type RegisterInput struct {
 	// than being created by an operator: an e-mail address and agreement
 	// to the rules are then required.
 	SelfService bool
+	// Token, when not nil, is the account's first token (from
+	// oauth.Service.SignUpToken): it is stored with the account in one
+	// transaction, its AccountID set, so that a sign-up never leaves an
+	// account behind without the token its client was waiting for.
+	Token *starling.Token
 }
 
 // localeRe is the form of Locale, once underscores are hyphens: language,
@@ -171,9 +209,13 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Acc
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(in.Password, s.hash)
-	if err != nil {
-		return nil, starling.Internal(err, "hash password")
+	var hash string
+	var hashErr error
+	if err := s.hashing(ctx, func() { hash, hashErr = hashPassword(in.Password, s.hash) }); err != nil {
+		return nil, err
+	}
+	if hashErr != nil {
+		return nil, starling.Internal(hashErr, "hash password")
 	}
 	now := time.Now().UTC()
 	a := &starling.Account{
@@ -190,7 +232,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Acc
 		CreatedAt:         now,
 		UpdatedAt:         now,
 	}
-	if err := s.store.CreateAccount(ctx, a); err != nil {
+	if err := s.store.CreateAccountWithToken(ctx, a, in.Token); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -263,15 +305,21 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (*st
 	a, err := s.findLogin(ctx, strings.TrimSpace(login))
 	if starling.ErrorCode(err) == starling.ENOTFOUND || (err == nil && a.PasswordHash == "") ||
 		len(password) > 4*MaxPasswordLength {
-		burnHash(password, s.hash)
+		if err := s.hashing(ctx, func() { burnHash(password, s.hash) }); err != nil {
+			return nil, err
+		}
 		return nil, errBadLogin()
 	}
 	if err != nil {
 		return nil, err
 	}
-	match, err := verifyPassword(password, a.PasswordHash)
-	if err != nil {
-		return nil, starling.Internal(fmt.Errorf("account %d: %w", a.ID, err), "verify password")
+	var match bool
+	var verifyErr error
+	if err := s.hashing(ctx, func() { match, verifyErr = verifyPassword(password, a.PasswordHash) }); err != nil {
+		return nil, err
+	}
+	if verifyErr != nil {
+		return nil, starling.Internal(fmt.Errorf("account %d: %w", a.ID, verifyErr), "verify password")
 	}
 	if !match {
 		return nil, errBadLogin()
@@ -291,24 +339,50 @@ func (s *Service) findLogin(ctx context.Context, login string) (*starling.Accoun
 	return s.store.AccountByUsername(ctx, login)
 }
 
-// Get returns the account with that id.
+// Get returns the account with that id, whether or not others may see it
+// yet: for the account itself and for moderators.
 func (s *Service) Get(ctx context.Context, id int64) (*starling.Account, error) {
 	return s.store.AccountByID(ctx, id)
 }
 
-// ByUsername returns the account with that username, whatever its case.
+// ByUsername returns the account with that username, whatever its case,
+// whether or not others may see it yet (for operators).
 func (s *Service) ByUsername(ctx context.Context, username string) (*starling.Account, error) {
 	return s.store.AccountByUsername(ctx, username)
 }
 
-// Lookup finds an account by its acct: "user", "@user", or
+// Visible returns the account with that id if others may see it
+// (starling.Account.Visible); ENOTFOUND alike when it is missing and when
+// it awaits approval, so that a pending sign-up is not revealed. Every
+// path that shows one account to another person asks this (or
+// VisibleByUsername, or Account.Visible on accounts read in bulk).
+func (s *Service) Visible(ctx context.Context, id int64) (*starling.Account, error) {
+	return visible(s.store.AccountByID(ctx, id))
+}
+
+// VisibleByUsername is Visible for a username, whatever its case.
+func (s *Service) VisibleByUsername(ctx context.Context, username string) (*starling.Account, error) {
+	return visible(s.store.AccountByUsername(ctx, username))
+}
+
+func visible(a *starling.Account, err error) (*starling.Account, error) {
+	if err != nil {
+		return nil, err
+	}
+	if !a.Visible() {
+		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	return a, nil
+}
+
+// Lookup finds a visible account by its acct: "user", "@user", or
 // "user@this-host". Accounts on other hosts are not known (ENOTFOUND).
 func (s *Service) Lookup(ctx context.Context, acct string) (*starling.Account, error) {
 	username, ok := s.localUsername(acct)
 	if !ok || !usernameRe.MatchString(username) || len(username) > MaxUsernameLength {
 		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
 	}
-	return s.store.AccountByUsername(ctx, username)
+	return s.VisibleByUsername(ctx, username)
 }
 
 // localUsername strips a leading @ and this instance's domain from acct;
@@ -333,29 +407,33 @@ func (s *Service) Search(ctx context.Context, query string, limit, offset int) (
 	return s.store.SearchAccounts(ctx, q, limit, offset)
 }
 
-// SetRole changes what an account may do beyond posting.
+// SetRole changes what an account may do beyond posting. Like every
+// account change it goes through the store's UpdateAccount, which changes
+// the row it has locked, so a profile edit at the same moment cannot undo
+// it (nor it the edit).
 func (s *Service) SetRole(ctx context.Context, username string, role starling.Role) error {
 	if _, ok := starling.ParseRole(string(role)); !ok {
 		return starling.Errorf(starling.EBADREQUEST, "Unknown role %q (user, moderator or admin)", role)
 	}
-	a, err := s.store.AccountByUsername(ctx, username)
-	if err != nil {
-		return err
-	}
-	a.Role = role
-	return s.store.UpdateAccount(ctx, a)
+	return s.update(ctx, username, func(a *starling.Account) { a.Role = role })
 }
 
 // Approve lets an account that signed up while registrations needed
-// approval use its tokens.
+// approval use its tokens. Approving twice is not an error.
 func (s *Service) Approve(ctx context.Context, username string) error {
+	return s.update(ctx, username, func(a *starling.Account) { a.Approved = true })
+}
+
+// update applies change to the account with that username. Usernames never
+// change, so the id read first still names the same account.
+func (s *Service) update(ctx context.Context, username string, change func(*starling.Account)) error {
 	a, err := s.store.AccountByUsername(ctx, username)
 	if err != nil {
 		return err
 	}
-	if a.Approved {
+	_, err = s.store.UpdateAccount(ctx, a.ID, func(a *starling.Account) error {
+		change(a)
 		return nil
-	}
-	a.Approved = true
-	return s.store.UpdateAccount(ctx, a)
+	})
+	return err
 }

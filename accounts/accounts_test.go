@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/starling-social/starling"
@@ -495,5 +496,186 @@ func TestRolesAndApproval(t *testing.T) {
 	}
 	if err := s.SetRole(ctx, "nobody", starling.RoleAdmin); starling.ErrorCode(err) != starling.ENOTFOUND {
 		t.Fatalf("promote nobody: %v", err)
+	}
+}
+
+// TestHashConcurrency checks that no more password hashes run at once than
+// the Service allows, whichever path asks (sign-up, login, the dummy hash
+// of an unknown login), and that a request whose context ends while it
+// waits is told the server is busy.
+func TestHashConcurrency(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	mustRegister(t, s, "alice")
+	const slots = 2
+	s.SetHashConcurrency(slots)
+
+	var (
+		mu      sync.Mutex
+		inside  int
+		most    int
+		entered = make(chan struct{}, 16)
+		release = make(chan struct{})
+	)
+	s.onHash = func() {
+		mu.Lock()
+		inside++
+		most = max(most, inside)
+		mu.Unlock()
+		entered <- struct{}{}
+		<-release
+		mu.Lock()
+		inside--
+		mu.Unlock()
+	}
+	calls := []func() error{
+		func() error { _, err := s.Authenticate(ctx, "alice", "password123"); return err },
+		func() error { _, err := s.Authenticate(ctx, "alice", "password123"); return err },
+		func() error {
+			_, err := s.Authenticate(ctx, "alice", "wrong password")
+			return wantCode(err, starling.EUNAUTHORIZED)
+		},
+		func() error {
+			_, err := s.Authenticate(ctx, "nobody", "password123")
+			return wantCode(err, starling.EUNAUTHORIZED)
+		},
+		func() error {
+			_, err := s.Register(ctx, RegisterInput{Username: "bob", Password: "password123", Approved: true})
+			return err
+		},
+		func() error {
+			_, err := s.Register(ctx, RegisterInput{Username: "carol", Password: "password123", Approved: true})
+			return err
+		},
+	}
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, call := range calls {
+		wg.Go(func() { errs[i] = call() })
+	}
+	// Once the slots are taken, a request whose context has ended does
+	// not wait for one.
+	for range slots {
+		<-entered
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	err := s.hashing(cancelled, func() { t.Error("hashed without a free slot") })
+	if starling.ErrorCode(err) != starling.EUNAVAILABLE || starling.ErrorMessage(err) != "Server busy, try again" {
+		t.Errorf("waiting with an ended context: %v, want EUNAVAILABLE", err)
+	}
+	close(release)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if most != slots {
+		t.Errorf("%d hashes ran at once, want at most (and, with %d callers, exactly) %d", most, len(calls), slots)
+	}
+}
+
+// wantCode returns nil when err has the code, else an error saying so.
+func wantCode(err error, code string) error {
+	if starling.ErrorCode(err) != code {
+		return fmt.Errorf("error %v, want %s", err, code)
+	}
+	return nil
+}
+
+// TestConcurrentRoleAndProfile checks that `admin set-role` and a profile
+// edit at the same moment both take effect.
+func TestConcurrentRoleAndProfile(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	a := mustRegister(t, s, "dave")
+	name := "Dave"
+	for _, role := range []starling.Role{starling.RoleAdmin, starling.RoleModerator, starling.RoleUser} {
+		name += "!"
+		var wg sync.WaitGroup
+		var roleErr, profileErr error
+		wg.Go(func() { roleErr = s.SetRole(ctx, "dave", role) })
+		wg.Go(func() { _, profileErr = s.UpdateProfile(ctx, a.ID, ProfileUpdate{DisplayName: &name}) })
+		wg.Wait()
+		if err := errors.Join(roleErr, profileErr); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Get(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Role != role || got.DisplayName != name {
+			t.Fatalf("role %q, display name %q; want %q and %q", got.Role, got.DisplayName, role, name)
+		}
+	}
+}
+
+// TestRegisterWithToken checks that a sign-up's account and token are
+// stored together: when the token cannot be stored the account is not
+// either, so the sign-up can be retried under the same username.
+func TestRegisterWithToken(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	token := func(access string) *starling.Token {
+		return &starling.Token{ID: s.ids.Next(), AccessHash: access, Scopes: "read"}
+	}
+	in := RegisterInput{Username: "erin", Email: "erin@example.com", Password: "password123", Approved: true}
+	first := in
+	first.Username, first.Email, first.Token = "first", "first@example.com", token("taken")
+	a, err := s.Register(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.Token.AccountID != a.ID {
+		t.Fatalf("token's AccountID %d, want %d", first.Token.AccountID, a.ID)
+	}
+
+	in.Token = token("taken") // its insert fails
+	if _, err := s.Register(ctx, in); err == nil {
+		t.Fatal("sign-up with a token that cannot be stored succeeded")
+	}
+	if _, err := s.ByUsername(ctx, "erin"); starling.ErrorCode(err) != starling.ENOTFOUND {
+		t.Fatalf("account left behind by the failed sign-up: %v", err)
+	}
+	in.Token = token("fresh")
+	if _, err := s.Register(ctx, in); err != nil {
+		t.Fatalf("retried sign-up: %v", err)
+	}
+}
+
+// TestVisible checks the one rule for showing an account to others: an
+// account awaiting approval is missing for them, and only for them.
+func TestVisible(t *testing.T) {
+	s := newService(t)
+	ctx := context.Background()
+	pending, err := s.Register(ctx, RegisterInput{Username: "gina", Password: "password123"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookups := []struct {
+		name string
+		get  func() (*starling.Account, error)
+	}{
+		{"Visible", func() (*starling.Account, error) { return s.Visible(ctx, pending.ID) }},
+		{"VisibleByUsername", func() (*starling.Account, error) { return s.VisibleByUsername(ctx, "GINA") }},
+		{"Lookup", func() (*starling.Account, error) { return s.Lookup(ctx, "@gina") }},
+	}
+	for _, l := range lookups {
+		if _, err := l.get(); starling.ErrorCode(err) != starling.ENOTFOUND {
+			t.Errorf("%s of an account awaiting approval: %v, want ENOTFOUND", l.name, err)
+		}
+	}
+	if _, err := s.Get(ctx, pending.ID); err != nil {
+		t.Errorf("Get of an account awaiting approval, for itself: %v", err)
+	}
+	if _, err := s.Visible(ctx, 12345); starling.ErrorCode(err) != starling.ENOTFOUND {
+		t.Errorf("Visible of a missing account: %v", err)
+	}
+	if err := s.Approve(ctx, "gina"); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lookups {
+		if a, err := l.get(); err != nil || a.ID != pending.ID {
+			t.Errorf("%s once approved: %v, %v", l.name, a, err)
+		}
 	}
 }

@@ -36,9 +36,12 @@ type ProfileUpdate struct {
 	Language  *string // ISO 639-1, or "" for none
 }
 
-// UpdateProfile applies u to the account and saves it. The bio and the
-// field values are rendered to HTML here, once, with mentions linked to
-// the accounts that exist now.
+// UpdateProfile applies u to the account and saves it, changing only the
+// fields u gives: the store's UpdateAccount changes the row it has locked,
+// so a concurrent change of other fields (a role, an approval) is kept.
+// The bio and the field values given are rendered to HTML here, once,
+// with mentions linked to the accounts that exist now; those not given
+// keep the HTML they were saved with.
 func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileUpdate) (*starling.Account, error) {
 	var v starling.ValidationError
 	var displayName, note, language string
@@ -63,7 +66,7 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 	}
 	if u.Language != nil {
 		language = strings.ToLower(strings.TrimSpace(*u.Language))
-		if language != "" && !isLanguageCode(language) {
+		if language != "" && !starling.ValidLanguage(language) {
 			v.Add("source[language]", starling.ErrInclusion, "must be an ISO 639-1 language code")
 		}
 	}
@@ -71,34 +74,42 @@ func (s *Service) UpdateProfile(ctx context.Context, accountID int64, u ProfileU
 		return nil, err
 	}
 
-	a, err := s.store.AccountByID(ctx, accountID)
+	// Mentions are looked up before the transaction, which must not call
+	// the store.
+	texts := []string{note}
+	for _, f := range fields {
+		texts = append(texts, f.Value)
+	}
+	links, err := s.linksFor(ctx, texts...)
 	if err != nil {
 		return nil, err
 	}
-	if u.DisplayName != nil {
-		a.DisplayName = displayName
+	for i := range fields {
+		// A field value is one line shown in a table cell, so it goes
+		// without the paragraph that Render wraps around text.
+		html := text.Render(fields[i].Value, links)
+		fields[i].ValueHTML = strings.TrimSuffix(strings.TrimPrefix(html, "<p>"), "</p>")
 	}
-	if u.Note != nil {
-		a.Note = note
-	}
-	if u.Fields != nil {
-		a.Fields = fields
-	}
-	if err := s.render(ctx, a); err != nil {
-		return nil, err
-	}
-	setIf(&a.Locked, u.Locked)
-	setIf(&a.Bot, u.Bot)
-	setIf(&a.Discoverable, u.Discoverable)
-	setIf(&a.DefaultVisibility, u.Privacy)
-	setIf(&a.DefaultSensitive, u.Sensitive)
-	if u.Language != nil {
-		a.DefaultLanguage = language
-	}
-	if err := s.store.UpdateAccount(ctx, a); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return s.store.UpdateAccount(ctx, accountID, func(a *starling.Account) error {
+		if u.DisplayName != nil {
+			a.DisplayName = displayName
+		}
+		if u.Note != nil {
+			a.Note, a.NoteHTML = note, text.Render(note, links)
+		}
+		if u.Fields != nil {
+			a.Fields = fields
+		}
+		setIf(&a.Locked, u.Locked)
+		setIf(&a.Bot, u.Bot)
+		setIf(&a.Discoverable, u.Discoverable)
+		setIf(&a.DefaultVisibility, u.Privacy)
+		setIf(&a.DefaultSensitive, u.Sensitive)
+		if u.Language != nil {
+			a.DefaultLanguage = language
+		}
+		return nil
+	})
 }
 
 func setIf[T any](dst *T, v *T) {
@@ -146,31 +157,6 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
-// isLanguageCode reports whether s looks like an ISO 639-1 code.
-func isLanguageCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
-}
-
-// render sets a's NoteHTML and each field's ValueHTML.
-func (s *Service) render(ctx context.Context, a *starling.Account) error {
-	texts := []string{a.Note}
-	for _, f := range a.Fields {
-		texts = append(texts, f.Value)
-	}
-	links, err := s.linksFor(ctx, texts...)
-	if err != nil {
-		return err
-	}
-	a.NoteHTML = text.Render(a.Note, links)
-	for i := range a.Fields {
-		// A field value is one line shown in a table cell, so it goes
-		// without the paragraph that Render wraps around text.
-		html := text.Render(a.Fields[i].Value, links)
-		a.Fields[i].ValueHTML = strings.TrimSuffix(strings.TrimPrefix(html, "<p>"), "</p>")
-	}
-	return nil
-}
-
 // linksFor returns the Links to render texts with, having looked up every
 // username they mention in one query, so that only accounts that exist
 // (and are approved) are linked, to their profile with the username as
@@ -193,7 +179,7 @@ func (s *Service) linksFor(ctx context.Context, texts ...string) (text.Links, er
 			return text.Links{}, err
 		}
 		for _, m := range found {
-			if m.Approved { // an applicant awaiting approval does not exist yet for others
+			if m.Visible() {
 				known[strings.ToLower(m.Username)] = m.Username
 			}
 		}

@@ -122,7 +122,7 @@ func (s *Service) account(ctx context.Context, id int64) (*starling.Account, err
 	if err != nil {
 		return nil, err
 	}
-	if !a.Approved {
+	if !a.Visible() {
 		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
 	}
 	return a, nil

@@ -23,22 +23,6 @@ func (s *Server) accountRoutes() {
 	s.handle("GET /api/v1/accounts/{id}", anyone, "read:accounts", s.getAccount)
 }
 
-// errAccountNotFound is the answer for a missing account and for one
-// nobody may see yet.
-func errAccountNotFound() error { return starling.Errorf(starling.ENOTFOUND, "Record not found") }
-
-// visibleAccount hides accounts whose sign-up awaits approval: until a
-// moderator lets them in, they do not exist for anyone else.
-func visibleAccount(a *starling.Account, err error) (*starling.Account, error) {
-	if err != nil {
-		return nil, err
-	}
-	if !a.Approved {
-		return nil, errAccountNotFound()
-	}
-	return a, nil
-}
-
 // signUp is POST /api/v1/accounts: create an account and return a token
 // for it, on behalf of the app whose token made the call.
 func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
@@ -53,8 +37,14 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	a, err := s.svc.Accounts.Register(ctx, accounts.RegisterInput{
+	// The new person's token has the scopes of the token that signed them
+	// up, as in Mastodon (without admin scopes). It is stored with the
+	// account in one transaction, so that a failure leaves neither behind
+	// and the client can simply retry. While approval is pending, the auth
+	// layer refuses the token with 403 and a message saying so.
+	g := grantOf(r)
+	iss := s.svc.OAuth.SignUpToken(g.App, g.Scopes)
+	if _, err := s.svc.Accounts.Register(r.Context(), accounts.RegisterInput{
 		Username:    p.String("username"),
 		Email:       p.String("email"),
 		Password:    p.String("password"),
@@ -63,16 +53,8 @@ func (s *Server) signUp(w http.ResponseWriter, r *http.Request) error {
 		Reason:      p.String("reason"),
 		Approved:    s.cfg.Registrations != RegistrationsApproval,
 		SelfService: true,
-	})
-	if err != nil {
-		return err
-	}
-	// The new person's token has the scopes of the token that signed them
-	// up, as in Mastodon. While approval is pending, the auth layer
-	// refuses it with 403 and a message saying so.
-	g := grantOf(r)
-	iss, err := s.svc.OAuth.IssueForAccount(ctx, g.App, a.ID, g.Scopes)
-	if err != nil {
+		Token:       iss.Token,
+	}); err != nil {
 		return err
 	}
 	noStore(w)
@@ -151,7 +133,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := visibleAccount(s.svc.Accounts.Get(r.Context(), id))
+	a, err := s.svc.Accounts.Visible(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -179,7 +161,7 @@ func (s *Server) getAccounts(w http.ResponseWriter, r *http.Request) error {
 	out := make([]Account, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		if a, ok := found[id]; ok && a.Approved && !seen[id] {
+		if a, ok := found[id]; ok && a.Visible() && !seen[id] {
 			seen[id] = true
 			out = append(out, s.accountEntity(a))
 		}
@@ -197,7 +179,7 @@ func (s *Server) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	if acct == "" {
 		return starling.Errorf(starling.EBADREQUEST, "Missing parameter acct")
 	}
-	a, err := visibleAccount(s.svc.Accounts.Lookup(r.Context(), acct))
+	a, err := s.svc.Accounts.Lookup(r.Context(), acct)
 	if err != nil {
 		return err
 	}

@@ -266,8 +266,10 @@ func TestPreferences(t *testing.T) {
 		prefs["posting:default:language"] != nil || prefs["reading:expand:spoilers"] != false {
 		t.Fatalf("defaults: %v", prefs)
 	}
-	a.DefaultVisibility, a.DefaultSensitive, a.DefaultLanguage = starling.VisibilityPrivate, true, "de"
-	if err := ts.Store.UpdateAccount(context.Background(), a); err != nil {
+	if _, err := ts.Store.UpdateAccount(context.Background(), a.ID, func(a *starling.Account) error {
+		a.DefaultVisibility, a.DefaultSensitive, a.DefaultLanguage = starling.VisibilityPrivate, true, "de"
+		return nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 	prefs = decode[map[string]any](t, ts.request("GET", "/api/v1/preferences", nil, bearer, ""))

@@ -436,10 +436,7 @@ func formFor(a *oauth.Authorization, req oauth.AuthorizeRequest, state, csrf str
 		CodeChallengeMethod: req.CodeChallengeMethod,
 	}
 	if a.RedirectURI != oauth.OOB {
-		f.ReturnTo = a.RedirectURI
-		if u, err := url.Parse(a.RedirectURI); err == nil && u.Host != "" {
-			f.ReturnTo = u.Host
-		}
+		f.ReturnTo = returnTo(a.RedirectURI)
 	}
 	// Only web addresses become links: a javascript: website must not.
 	if u, err := url.Parse(a.App.Website); err == nil && (u.Scheme == "https" || u.Scheme == "http") {
@@ -575,12 +572,31 @@ func (s *Server) authorizeSubmit(w http.ResponseWriter, r *http.Request) {
 		retry(http.StatusForbidden, "Your account is still awaiting approval by the moderators.")
 		return
 	}
-	code, err := s.svc.OAuth.IssueCode(ctx, a, acct.ID)
+	code, err := s.svc.OAuth.IssueCode(ctx, a, acct)
+	var oe *oauth.Error
+	if errors.As(err, &oe) {
+		// The request was for more than this account may have: the
+		// client hears it as the RFC says, at its redirect URI.
+		s.finishAuthorize(w, r, a, url.Values{"error": {oe.Code}, "error_description": {oe.Description}}, state)
+		return
+	}
 	if err != nil {
 		s.pageError(w, r, err)
 		return
 	}
 	s.finishAuthorize(w, r, a, url.Values{"code": {code}}, state)
+}
+
+// returnTo is how the consent page names a redirect URI: the host of a
+// web address, which says who receives the answer, and the whole URI of
+// any other scheme, whose "host" any app can claim (evilapp://elk.zone/
+// is not Elk's).
+func returnTo(redirectURI string) string {
+	u, err := url.Parse(redirectURI)
+	if err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
+		return u.Host
+	}
+	return redirectURI
 }
 
 // finishAuthorize sends the answer to the client: appended to the redirect

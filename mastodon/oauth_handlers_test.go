@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/oauth"
 )
 
@@ -354,14 +355,17 @@ func TestAuthorizeForm(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a.Approved = false
-		if err := api.Store.UpdateAccount(context.Background(), a); err != nil {
+		setApproved := func(approved bool) error {
+			_, err := api.Store.UpdateAccount(context.Background(), a.ID, func(a *starling.Account) error {
+				a.Approved = approved
+				return nil
+			})
+			return err
+		}
+		if err := setApproved(false); err != nil {
 			t.Fatal(err)
 		}
-		defer func() {
-			a.Approved = true
-			_ = api.Store.UpdateAccount(context.Background(), a)
-		}()
+		defer func() { _ = setApproved(true) }()
 		rec := postAuthorize(t, api, with("username", "alice", "password", testPassword, "decision", "authorize"), cookie)
 		wantStatus(t, rec, 403)
 		if !strings.Contains(rec.Body.String(), "approval") {
@@ -568,5 +572,62 @@ func TestOAuthMetadata(t *testing.T) {
 	}
 	if has("code_challenge_methods_supported", "plain") {
 		t.Error("plain PKCE advertised")
+	}
+}
+
+// TestConsentReturnTo checks how the consent page names where the answer
+// goes: the host of a web address, the whole URI of any other scheme
+// (whose "host" any app may claim), nothing for the out-of-band URI.
+func TestConsentReturnTo(t *testing.T) {
+	api := newTestAPI(t)
+	for _, tc := range []struct {
+		uri  string
+		want string // "" when the page must not say
+	}{
+		{"https://client.test/callback", "client.test"},
+		{"http://localhost:8080/cb", "localhost:8080"},
+		{"evilapp://elk.zone/callback", "evilapp://elk.zone/callback"},
+		{"com.example.app:/oauth", "com.example.app:/oauth"},
+		{oauth.OOB, ""},
+	} {
+		app, _, err := api.Svc.OAuth.RegisterApp(context.Background(), "App", "", []string{tc.uri}, "read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _, _ := authorizePage(t, api, url.Values{"client_id": {app.ClientID}, "redirect_uri": {tc.uri},
+			"response_type": {"code"}})
+		body := page.Body.String()
+		switch {
+		case tc.want == "" && strings.Contains(body, "sent back to"):
+			t.Errorf("%s: the page names a destination:\n%s", tc.uri, body)
+		case tc.want != "" && !strings.Contains(body, "sent back to <strong>"+html.EscapeString(tc.want)+"</strong>"):
+			t.Errorf("%s: the page does not say it sends back to %q:\n%s", tc.uri, tc.want, body)
+		}
+	}
+}
+
+// TestAuthorizeAdminScopes checks that a person whose role is user who
+// approves a request for admin scopes gets no code: the client is told
+// invalid_scope at its redirect URI.
+func TestAuthorizeAdminScopes(t *testing.T) {
+	api := newTestAPI(t)
+	api.signUp(t, "alice")
+	app, _, err := api.Svc.OAuth.RegisterApp(context.Background(), "Admin tool", "",
+		[]string{"https://admin.test/cb"}, "read admin:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, cookie, _ := authorizePage(t, api, url.Values{"client_id": {app.ClientID}, "redirect_uri": {"https://admin.test/cb"},
+		"response_type": {"code"}, "scope": {"read admin:read"}, "state": {"s"}})
+	form := hiddenFields(t, page.Body.String())
+	form.Set("username", "alice")
+	form.Set("password", testPassword)
+	form.Set("decision", "authorize")
+	rec := postAuthorize(t, api, form, cookie)
+	wantStatus(t, rec, 302)
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil || loc.Host != "admin.test" || loc.Query().Get("error") != oauth.InvalidScope ||
+		loc.Query().Get("code") != "" || loc.Query().Get("state") != "s" {
+		t.Fatalf("Location %q", rec.Header().Get("Location"))
 	}
 }

@@ -107,6 +107,20 @@ func TestPostStatus(t *testing.T) {
 	}
 }
 
+// TestPostStatusArray checks that a status sent as an array is refused as
+// malformed, not reported blank.
+func TestPostStatusArray(t *testing.T) {
+	api := newTestAPI(t)
+	alice, _ := api.signUp(t, "alice")
+	for _, body := range []any{`{"status":["a","b"]}`, `{"status":["a"]}`, url.Values{"status[]": {"a"}}} {
+		rec := api.do(t, http.MethodPost, "/api/v1/statuses", alice, body)
+		wantStatus(t, rec, http.StatusBadRequest)
+		if e := decode[apiError](t, rec); e.Error != "status must be a string" {
+			t.Errorf("%v: error %q", body, e.Error)
+		}
+	}
+}
+
 func TestPostStatusIdempotency(t *testing.T) {
 	api := newTestAPI(t)
 	alice, aliceID := api.signUp(t, "alice")
@@ -241,6 +255,12 @@ func TestStatusContext(t *testing.T) {
 		{"root, follower", alice, root.ID, []string{}, []string{reply.ID, hidden.ID, leaf.ID}},
 		{"middle", "", reply.ID, []string{root.ID}, []string{leaf.ID}},
 		{"leaf", "", leaf.ID, []string{root.ID, reply.ID}, []string{}},
+	}
+	// The replies count shows what everyone may see: leaf, not hidden.
+	rec := api.do(t, http.MethodGet, "/api/v1/statuses/"+reply.ID, "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	if st := decode[Status](t, rec); st.RepliesCount != 1 {
+		t.Errorf("replies_count = %d, want 1 (the private reply does not count)", st.RepliesCount)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

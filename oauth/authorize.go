@@ -69,15 +69,20 @@ func (s *Service) CheckAuthorize(ctx context.Context, r AuthorizeRequest) (*Auth
 	return a, nil
 }
 
-// IssueCode records that accountID agreed to a and returns the one-time
-// code for the client to exchange within CodeLifetime.
-func (s *Service) IssueCode(ctx context.Context, a *Authorization, accountID int64) (string, error) {
+// IssueCode records that the account agreed to a and returns the one-time
+// code for the client to exchange within CodeLifetime. A request for admin
+// scopes by an account whose role is user is refused with InvalidScope,
+// which the client is told through the redirect URI.
+func (s *Service) IssueCode(ctx context.Context, a *Authorization, account *starling.Account) (string, error) {
+	if err := checkRole(account, a.Scopes); err != nil {
+		return "", err
+	}
 	code := NewSecret()
 	now := s.now().UTC()
 	c := &starling.AuthCode{
 		Hash:          HashSecret(code),
 		AppID:         a.App.ID,
-		AccountID:     accountID,
+		AccountID:     account.ID,
 		RedirectURI:   a.RedirectURI,
 		Scopes:        a.Scopes.String(),
 		CodeChallenge: a.CodeChallenge,

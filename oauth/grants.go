@@ -44,10 +44,17 @@ func (s *Service) ExchangeCode(ctx context.Context, c Client, code, redirectURI,
 	case ac.CodeChallenge != "" && (!validVerifier(verifier) || !Equal(S256(verifier), ac.CodeChallenge)):
 		return nil, oauthErr(InvalidGrant, "The code_verifier does not match the code_challenge.")
 	}
-	if _, err := s.store.AccountByID(ctx, ac.AccountID); err != nil {
+	a, err := s.store.AccountByID(ctx, ac.AccountID)
+	if err != nil {
 		return nil, notFoundAs(err, errBadCode())
 	}
-	return s.issue(ctx, app, ac.AccountID, scopesOf(ac.Scopes), true)
+	// Checked again, not only when the code was issued: the role may
+	// have been taken away since.
+	scopes := scopesOf(ac.Scopes)
+	if err := checkRole(a, scopes); err != nil {
+		return nil, err
+	}
+	return s.issue(ctx, app, ac.AccountID, scopes, true)
 }
 
 // ClientCredentials is the client_credentials grant: a token for the app
@@ -84,6 +91,9 @@ func (s *Service) PasswordGrant(ctx context.Context, c Client, login, password, 
 		return nil, oauthErr(InvalidGrant, "The username, e-mail address or password is wrong.")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := checkRole(a, scopes); err != nil {
 		return nil, err
 	}
 	return s.issue(ctx, app, a.ID, scopes, true)
@@ -126,6 +136,17 @@ func (s *Service) Refresh(ctx context.Context, c Client, refreshToken, scope str
 			return nil, oauthErr(InvalidScope, "The requested scope exceeds the scope granted by the resource owner.")
 		}
 		scopes = want
+	}
+	// A token for an account whose role was taken away is not renewed
+	// with the admin scopes the role allowed.
+	if old.AccountID != 0 && scopes.admin() {
+		a, err := s.store.AccountByID(ctx, old.AccountID)
+		if err != nil {
+			return nil, notFoundAs(err, bad)
+		}
+		if err := checkRole(a, scopes); err != nil {
+			return nil, err
+		}
 	}
 	out, next := s.newToken(app, old.AccountID, scopes, true)
 	// ENOTFOUND here means a concurrent refresh won the race.

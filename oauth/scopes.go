@@ -13,6 +13,15 @@ type Scopes []string
 // known lists every scope a client may ask for. "follow" is Mastodon's
 // legacy scope for the relationship endpoints; it implies the matching
 // read:/write: children.
+//
+// Any app may register for the admin scopes (admin:read, admin:write and
+// their children), as in Mastodon, but a scope only says what a client may
+// do with an account's powers, not what the account may do: the admin
+// scopes grant nothing without a moderator's or an administrator's role.
+// The service never issues them for an account whose role is user (see
+// checkRole), and every admin endpoint must still check both the token's
+// scope and the account's current role, since a role can be taken away
+// from an account that holds a token.
 var known = func() map[string]bool {
 	m := map[string]bool{"read": true, "write": true, "follow": true, "push": true, "profile": true,
 		"admin:read": true, "admin:write": true}
@@ -64,6 +73,16 @@ func ParseScopes(s string) (Scopes, bool) {
 // scopesOf splits a scope string this server stored. It is not checked
 // again: a scope it once accepted stays in force.
 func scopesOf(stored string) Scopes { return strings.Fields(stored) }
+
+// admin reports whether s holds an admin scope.
+func (s Scopes) admin() bool {
+	return slices.ContainsFunc(s, func(scope string) bool { return strings.HasPrefix(scope, "admin:") })
+}
+
+// withoutAdmin returns s without its admin scopes.
+func (s Scopes) withoutAdmin() Scopes {
+	return slices.DeleteFunc(slices.Clone(s), func(scope string) bool { return strings.HasPrefix(scope, "admin:") })
+}
 
 // String joins the scopes with spaces.
 func (s Scopes) String() string { return strings.Join(s, " ") }

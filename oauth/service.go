@@ -246,22 +246,42 @@ func (s *Service) newToken(app *starling.App, accountID int64, scopes Scopes, re
 	return out, t
 }
 
-// IssueForAccount gives an account a token on app's behalf, with a
-// refresh token unless app is nil: the token a sign-up through the API
-// returns. The scopes are the caller's to check.
-func (s *Service) IssueForAccount(ctx context.Context, app *starling.App, accountID int64, scopes Scopes) (*Issued, error) {
-	return s.issue(ctx, app, accountID, scopes, app != nil)
+// SignUpToken makes, without storing, the token that a sign-up through the
+// API returns: a token of app (with a refresh token unless app is nil) for
+// the new account, whose AccountID the caller sets when it stores the
+// token with the account in one transaction (accounts.RegisterInput.Token).
+// The scopes are the caller's to choose, except that admin scopes are
+// dropped: an account made by signing up has the role user.
+func (s *Service) SignUpToken(app *starling.App, scopes Scopes) *Issued {
+	out, t := s.newToken(app, 0, scopes.withoutAdmin(), app != nil)
+	out.Token = t
+	return out
+}
+
+// checkRole refuses admin scopes for an account whose role is user (see
+// known): a token for a plain user never carries them, whatever its app
+// registered for.
+func checkRole(a *starling.Account, scopes Scopes) error {
+	if scopes.admin() && a.Role == starling.RoleUser {
+		return oauthErr(InvalidScope, "The admin scopes are only granted to moderators and administrators.")
+	}
+	return nil
 }
 
 // MintToken makes a token for an account without any app, for the
-// `starling admin token` command. It has no refresh token.
+// `starling admin token` command. It has no refresh token. Admin scopes
+// are refused (EBADREQUEST) for an account whose role is user.
 func (s *Service) MintToken(ctx context.Context, accountID int64, scopes string) (*Issued, error) {
 	want, ok := ParseScopes(scopes)
 	if !ok || len(want) == 0 {
 		return nil, starling.Errorf(starling.EBADREQUEST, "Unknown or empty scopes %q", scopes)
 	}
-	if _, err := s.store.AccountByID(ctx, accountID); err != nil {
+	a, err := s.store.AccountByID(ctx, accountID)
+	if err != nil {
 		return nil, err
+	}
+	if err := checkRole(a, want); err != nil {
+		return nil, starling.Errorf(starling.EBADREQUEST, "Account %s has the role user: admin scopes are refused", a.Username)
 	}
 	return s.issue(ctx, nil, accountID, want, false)
 }

@@ -73,11 +73,24 @@ func (f *fixture) code(t *testing.T, req AuthorizeRequest) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, err := f.s.IssueCode(context.Background(), a, f.alice.ID)
+	code, err := f.s.IssueCode(context.Background(), a, f.alice)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return code
+}
+
+// setRole gives alice the role.
+func (f *fixture) setRole(t *testing.T, role starling.Role) {
+	t.Helper()
+	a, err := f.db.UpdateAccount(context.Background(), f.alice.ID, func(a *starling.Account) error {
+		a.Role = role
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.alice = a
 }
 
 // wantOAuth fails unless err is an *Error with code.
@@ -153,6 +166,7 @@ func TestAuthenticate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f.setRole(t, starling.RoleModerator)
 	minted, err := f.s.MintToken(ctx, f.alice.ID, "admin:read read")
 	if err != nil {
 		t.Fatal(err)
@@ -509,5 +523,82 @@ func TestRevoke(t *testing.T) {
 	}
 	if err := f.s.Revoke(ctx, f.client, tok.AccessToken); err != nil {
 		t.Fatalf("revoking twice: %v", err)
+	}
+}
+
+// TestAdminScopes checks that no path issues admin scopes to an account
+// whose role is user, even through an app registered for them, and that
+// one whose role was taken away cannot get them anew.
+func TestAdminScopes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	app, client := f.register(t, "read admin:read admin:write", OOB)
+	authorize := func(scope string) (*Authorization, error) {
+		return f.s.CheckAuthorize(ctx, AuthorizeRequest{ClientID: client.ID, RedirectURI: OOB, ResponseType: "code", Scope: scope})
+	}
+	for _, tc := range []struct {
+		role starling.Role
+		ok   bool
+	}{{starling.RoleUser, false}, {starling.RoleModerator, true}, {starling.RoleAdmin, true}} {
+		f.setRole(t, tc.role)
+		check := func(what string, err error) {
+			t.Helper()
+			if tc.ok && err != nil {
+				t.Errorf("%s for a %s: %v", what, tc.role, err)
+			}
+			if !tc.ok && err == nil {
+				t.Errorf("%s for a %s: admin scopes issued", what, tc.role)
+			}
+		}
+		_, err := f.s.PasswordGrant(ctx, client, "alice", alicePassword, "read admin:read")
+		check("password grant", err)
+		_, err = f.s.MintToken(ctx, f.alice.ID, "admin:write:reports")
+		check("minted token", err)
+		a, err := authorize("admin:read")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.s.IssueCode(ctx, a, f.alice)
+		check("authorization code", err)
+		// Without admin scopes every role gets its token.
+		if _, err := f.s.PasswordGrant(ctx, client, "alice", alicePassword, "read"); err != nil {
+			t.Errorf("password grant of read for a %s: %v", tc.role, err)
+		}
+	}
+
+	// A role taken away between the steps of a grant.
+	f.setRole(t, starling.RoleAdmin)
+	a, err := authorize("read admin:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := f.s.IssueCode(ctx, a, f.alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := f.s.PasswordGrant(ctx, client, "alice", alicePassword, "read admin:read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := f.s.PasswordGrant(ctx, client, "alice", alicePassword, "read")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.setRole(t, starling.RoleUser)
+	_, err = f.s.ExchangeCode(ctx, client, code, OOB, "")
+	wantOAuth(t, err, InvalidScope)
+	_, err = f.s.Refresh(ctx, client, iss.RefreshToken, "")
+	wantOAuth(t, err, InvalidScope)
+	if _, err := f.s.Refresh(ctx, client, iss.RefreshToken, "read"); err != nil {
+		t.Errorf("refresh narrowed to read after demotion: %v", err)
+	}
+	if _, err := f.s.Refresh(ctx, client, plain.RefreshToken, ""); err != nil {
+		t.Errorf("refresh of a token without admin scopes: %v", err)
+	}
+
+	// A sign-up's token leaves the admin scopes out.
+	signUp := f.s.SignUpToken(app, Scopes{"read", "admin:read", "admin:write:reports"})
+	if signUp.Token.Scopes != "read" || signUp.RefreshToken == "" || signUp.Token.AppID != app.ID {
+		t.Errorf("sign-up token %+v", signUp.Token)
 	}
 }

@@ -85,6 +85,13 @@ func scanAccount(row scanner) (*starling.Account, error) {
 
 // CreateAccount inserts a. A zero CreatedAt or UpdatedAt is set to now.
 func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
+	return db.CreateAccountWithToken(ctx, a, nil)
+}
+
+// CreateAccountWithToken inserts a and, when t is not nil, t, in one
+// transaction. A zero CreatedAt or UpdatedAt of a, or CreatedAt of t, is
+// set to now.
+func (db *DB) CreateAccountWithToken(ctx context.Context, a *starling.Account, t *starling.Token) error {
 	stamp(&a.CreatedAt)
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = a.CreatedAt
@@ -95,18 +102,29 @@ func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
 	if err != nil {
 		return starling.Internal(err, "create account")
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO accounts (id, username, username_lower, email, email_lower,
-		password_hash, display_name, display_name_lower, note, note_html, locked, bot, discoverable, fields,
-		role, approved, sign_up_reason, locale, default_visibility, default_sensitive, default_language,
-		created_at, updated_at, last_status_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-		$23, $24)`,
-		a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
-		a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
-		a.Locked, a.Bot, a.Discoverable, fields,
-		string(a.Role), a.Approved, a.SignUpReason, a.Locale,
-		string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
-		a.CreatedAt, a.UpdatedAt, nullTime(a.LastStatusAt))
+	if t != nil {
+		t.AccountID = a.ID
+		stamp(&t.CreatedAt)
+	}
+	err = db.write(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, username, username_lower, email, email_lower,
+			password_hash, display_name, display_name_lower, note, note_html, locked, bot, discoverable, fields,
+			role, approved, sign_up_reason, locale, default_visibility, default_sensitive, default_language,
+			created_at, updated_at, last_status_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+			$23, $24)`,
+			a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
+			a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
+			a.Locked, a.Bot, a.Discoverable, fields,
+			string(a.Role), a.Approved, a.SignUpReason, a.Locale,
+			string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
+			a.CreatedAt, a.UpdatedAt, nullTime(a.LastStatusAt))
+		if err != nil || t == nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, tokenInsert, tokenArgs(t)...)
+		return err
+	})
 	if err != nil {
 		return dbError(err, "create account")
 	}
@@ -114,35 +132,53 @@ func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
 	return nil
 }
 
-// UpdateAccount saves a's editable fields and sets a.UpdatedAt to now.
-// LastStatusAt is left alone like the counts: CreateStatus maintains it, and
-// saving a profile read before a post must not turn it back.
-func (db *DB) UpdateAccount(ctx context.Context, a *starling.Account) error {
-	normFields(a.Fields)
-	fields, err := encodeFields(a.Fields)
-	if err != nil {
-		return starling.Internal(err, "update account")
+// UpdateAccount reads the account with SELECT … FOR UPDATE, so that a
+// concurrent UpdateAccount of the same account waits for this transaction
+// and then reads what it wrote, changes it and saves it. LastStatusAt is
+// left alone like the counts: CreateStatus maintains it.
+func (db *DB) UpdateAccount(ctx context.Context, id int64, update func(*starling.Account) error) (*starling.Account, error) {
+	var (
+		a         *starling.Account
+		updateErr error
+	)
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var err error
+		a, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.id = $1 FOR UPDATE`, id))
+		if isNoRows(err) {
+			return notFound()
+		}
+		if err != nil {
+			return err
+		}
+		if updateErr = update(a); updateErr != nil {
+			return updateErr
+		}
+		normFields(a.Fields)
+		fields, err := encodeFields(a.Fields)
+		if err != nil {
+			return err
+		}
+		a.UpdatedAt = now()
+		_, err = tx.Exec(ctx, `UPDATE accounts SET email = $2, email_lower = $3, password_hash = $4,
+			display_name = $5, display_name_lower = $6, note = $7, note_html = $8,
+			locked = $9, bot = $10, discoverable = $11, fields = $12, role = $13, approved = $14,
+			default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18,
+			sign_up_reason = $19, locale = $20
+			WHERE id = $1`,
+			a.ID, a.Email, strings.ToLower(a.Email), a.PasswordHash,
+			a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
+			a.Locked, a.Bot, a.Discoverable, fields, string(a.Role), a.Approved,
+			string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
+			a.UpdatedAt, a.SignUpReason, a.Locale)
+		return err
+	})
+	switch {
+	case updateErr != nil:
+		return nil, updateErr
+	case err != nil:
+		return nil, dbError(err, "update account")
 	}
-	updatedAt := now()
-	tag, err := db.pool.Exec(ctx, `UPDATE accounts SET email = $2, email_lower = $3, password_hash = $4,
-		display_name = $5, display_name_lower = $6, note = $7, note_html = $8,
-		locked = $9, bot = $10, discoverable = $11, fields = $12, role = $13, approved = $14,
-		default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18,
-		sign_up_reason = $19, locale = $20
-		WHERE id = $1`,
-		a.ID, a.Email, strings.ToLower(a.Email), a.PasswordHash,
-		a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
-		a.Locked, a.Bot, a.Discoverable, fields, string(a.Role), a.Approved,
-		string(a.DefaultVisibility), a.DefaultSensitive, a.DefaultLanguage,
-		updatedAt, a.SignUpReason, a.Locale)
-	if err != nil {
-		return dbError(err, "update account")
-	}
-	if tag.RowsAffected() == 0 {
-		return notFound()
-	}
-	a.UpdatedAt = updatedAt
-	return nil
+	return a, nil
 }
 
 func (db *DB) accountWhere(ctx context.Context, op, where string, args ...any) (*starling.Account, error) {
@@ -223,6 +259,18 @@ func (db *DB) SearchAccounts(ctx context.Context, query string, limit, offset in
 		  OR (a.display_name_lower >= $1 AND a.display_name_lower < $2))
 		ORDER BY a.username_lower = $1 DESC, a.followers_count DESC, a.id
 		LIMIT $3 OFFSET $4`, q, q+string(utf8.MaxRune), limit, offset)
+}
+
+// CountStatuses adds up the accounts' statuses counts, which count
+// exactly the statuses that are not direct: reading one row per account is
+// much cheaper than counting the statuses table. All are local until
+// federation exists.
+func (db *DB) CountStatuses(ctx context.Context) (int64, error) {
+	var n int64
+	if err := db.pool.QueryRow(ctx, `SELECT coalesce(sum(statuses_count), 0)::bigint FROM accounts`).Scan(&n); err != nil {
+		return 0, starling.Internal(err, "count statuses")
+	}
+	return n, nil
 }
 
 func (db *DB) CountAccounts(ctx context.Context) (int64, error) {

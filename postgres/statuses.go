@@ -118,12 +118,14 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 				return err
 			}
 		}
-		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
-			last_status_at = greatest(last_status_at, $2) WHERE id = $1`, s.AccountID, s.CreatedAt)
-		if err != nil {
-			return err
+		if s.Visibility != starling.VisibilityDirect {
+			_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
+				last_status_at = greatest(last_status_at, $2) WHERE id = $1`, s.AccountID, s.CreatedAt)
+			if err != nil {
+				return err
+			}
 		}
-		if s.InReplyToID != 0 {
+		if s.InReplyToID != 0 && countsAsReply(s.Visibility) {
 			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`,
 				s.InReplyToID)
 		}
@@ -157,24 +159,28 @@ func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Statu
 }
 
 // DeleteStatus deletes the status; its mentions, tags and idempotency key
-// go with it by cascade. The author's row is locked before the status, the
-// order CreateStatus takes them in. The parent's replies count drops only
-// if the parent still exists, which the UPDATE finding no row takes care of.
+// go with it by cascade. The counts CreateStatus added for it are taken
+// back: the author's row is locked before the status, the order
+// CreateStatus takes them in. The parent's replies count drops only if the
+// parent still exists, which the UPDATE finding no row takes care of.
 func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var accountID, parentID int64
-		err := tx.QueryRow(ctx, `SELECT account_id, in_reply_to_id FROM statuses WHERE id = $1`, id).
-			Scan(&accountID, &parentID)
+		var vis string
+		err := tx.QueryRow(ctx, `SELECT account_id, in_reply_to_id, visibility FROM statuses WHERE id = $1`, id).
+			Scan(&accountID, &parentID, &vis)
 		if isNoRows(err) {
 			return notFound()
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = greatest(statuses_count - 1, 0) WHERE id = $1`,
-			accountID)
-		if err != nil {
-			return err
+		if starling.Visibility(vis) != starling.VisibilityDirect {
+			_, err = tx.Exec(ctx, `UPDATE accounts SET statuses_count = greatest(statuses_count - 1, 0) WHERE id = $1`,
+				accountID)
+			if err != nil {
+				return err
+			}
 		}
 		// A concurrent delete may have come first: then this one did not
 		// happen, and the rollback takes back the count.
@@ -185,7 +191,7 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		if tag.RowsAffected() == 0 {
 			return notFound()
 		}
-		if parentID != 0 {
+		if parentID != 0 && countsAsReply(starling.Visibility(vis)) {
 			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`,
 				parentID)
 		}
@@ -272,33 +278,52 @@ func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args 
 	return ss, err
 }
 
-// Ancestors walks up the reply chain from the status, stopping after limit
-// steps or at a parent that no longer exists.
-func (db *DB) Ancestors(ctx context.Context, id int64, limit int) ([]*starling.Status, error) {
-	return db.statuses(ctx, "ancestors", `WITH RECURSIVE chain (id, parent, depth) AS (
-			SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $1
-			UNION ALL
-			SELECT s.id, s.in_reply_to_id, c.depth + 1 FROM chain c JOIN statuses s ON s.id = c.parent
-			WHERE c.depth < $2
-		)
-		SELECT `+statusCols+` FROM chain c JOIN statuses s ON s.id = c.id
-		WHERE c.depth > 0 ORDER BY c.depth DESC`, id, limit)
+// countsAsReply reports whether a reply of visibility v counts in its
+// parent's replies count: only replies everyone may see do.
+func countsAsReply(v starling.Visibility) bool {
+	return v == starling.VisibilityPublic || v == starling.VisibilityUnlisted
 }
 
-// Descendants walks the reply tree down from the status. Each row carries
-// the path of ids from the root, so that sorting by path (arrays compare
+// Ancestors walks up the reply chain from the status, at most
+// MaxThreadDepth steps and stopping at a parent that no longer exists,
+// then keeps the nearest limit of the statuses the viewer may see. Each
+// step reads one row by primary key, so the walk costs MaxThreadDepth
+// lookups at most.
+func (db *DB) Ancestors(ctx context.Context, viewerID, id int64, limit int) ([]*starling.Status, error) {
+	ss, err := db.statuses(ctx, "ancestors", `WITH RECURSIVE chain (id, parent, depth) AS (
+			SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $2
+			UNION ALL
+			SELECT s.id, s.in_reply_to_id, c.depth + 1 FROM chain c JOIN statuses s ON s.id = c.parent
+			WHERE c.depth < $4
+		)
+		SELECT `+statusCols+` FROM chain c JOIN statuses s ON s.id = c.id
+		WHERE c.depth > 0 AND `+visibleTo+`
+		ORDER BY c.depth LIMIT $3`, viewerID, id, limit, starling.MaxThreadDepth)
+	slices.Reverse(ss)
+	return ss, err
+}
+
+// Descendants walks the reply tree down from the status, at most
+// MaxThreadDepth levels. PostgreSQL allows no LIMIT inside a recursive
+// CTE, but it evaluates one only as far as its reader fetches (a level at
+// a time, so breadth first): the LIMIT on the walk subquery stops the walk
+// itself after MaxThreadWalk replies. Each row carries the path of ids
+// from the root, so that sorting the visible rows by path (arrays compare
 // element by element) lists the tree depth first and siblings in posting
-// order (ids grow with time). The walk ends: a status can only reply to one
-// that existed before it, so the tree has no cycles.
-func (db *DB) Descendants(ctx context.Context, id int64, limit int) ([]*starling.Status, error) {
+// order (ids grow with time). The walk ends even without the bounds: a
+// status can only reply to one that existed before it, so the tree has
+// no cycles.
+func (db *DB) Descendants(ctx context.Context, viewerID, id int64, limit int) ([]*starling.Status, error) {
 	return db.statuses(ctx, "descendants", `WITH RECURSIVE tree (id, path) AS (
-			SELECT id, ARRAY[]::bigint[] FROM statuses WHERE id = $1
+			SELECT id, ARRAY[]::bigint[] FROM statuses WHERE id = $2
 			UNION ALL
 			SELECT s.id, t.path || s.id FROM tree t JOIN statuses s ON s.in_reply_to_id = t.id
 			WHERE s.in_reply_to_id <> 0 -- lets the partial index serve
+			AND cardinality(t.path) < $4
 		)
-		SELECT `+statusCols+` FROM tree t JOIN statuses s ON s.id = t.id
-		WHERE t.id <> $1 ORDER BY t.path LIMIT $2`, id, limit)
+		SELECT `+statusCols+` FROM (SELECT * FROM tree WHERE id <> $2 LIMIT $5) t JOIN statuses s ON s.id = t.id
+		WHERE `+visibleTo+`
+		ORDER BY t.path LIMIT $3`, viewerID, id, limit, starling.MaxThreadDepth, starling.MaxThreadWalk)
 }
 
 // statuses runs a query selecting statusCols and fills in the mentions and

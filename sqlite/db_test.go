@@ -4,6 +4,9 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/starling-social/starling"
 )
 
 // TestConnections checks the settings of both pools: every connection must
@@ -110,4 +113,104 @@ func TestMigrate(t *testing.T) {
 	if apps != 1 {
 		t.Errorf("%d apps after reopening, want 1", apps)
 	}
+}
+
+// TestCountsMigration runs migration 0004 on counts kept the old way
+// (direct statuses in statuses_count and last_status_at, private and
+// direct replies in replies_count) and checks that it leaves them as
+// CreateStatus keeps them now.
+func TestCountsMigration(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var id int64 = 1000
+	account := func(name string) *starling.Account {
+		id++
+		a := &starling.Account{ID: id, Username: name, Role: starling.RoleUser, Approved: true,
+			DefaultVisibility: starling.VisibilityPublic, CreatedAt: at}
+		if err := db.CreateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	post := func(a *starling.Account, vis starling.Visibility, parent *starling.Status) *starling.Status {
+		id++
+		at = at.Add(time.Minute)
+		s := &starling.Status{ID: id, AccountID: a.ID, Text: "x", Visibility: vis, CreatedAt: at}
+		if parent != nil {
+			s.InReplyToID, s.InReplyToAccountID = parent.ID, parent.AccountID
+		}
+		if _, err := db.CreateStatus(ctx, s, ""); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	alice, bob, carol := account("alice"), account("bob"), account("carol")
+	root := post(alice, starling.VisibilityPublic, nil)
+	post(bob, starling.VisibilityPublic, root)
+	post(bob, starling.VisibilityPrivate, root)
+	post(bob, starling.VisibilityDirect, root)
+	lastShown := post(alice, starling.VisibilityUnlisted, root)
+	post(alice, starling.VisibilityDirect, nil)
+	post(carol, starling.VisibilityDirect, nil)
+	want := map[int64][2]int64{} // statuses_count, last_status_at
+	for _, a := range []*starling.Account{alice, bob, carol} {
+		got, err := db.AccountByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[a.ID] = [2]int64{got.StatusesCount, nullMS0(got.LastStatusAt)}
+	}
+	if want[alice.ID] != [2]int64{2, lastShown.CreatedAt.UnixMilli()} || want[carol.ID] != [2]int64{0, 0} {
+		t.Fatalf("counts before the migration ran again: %v", want)
+	}
+
+	// The counts as they were kept before.
+	for _, q := range []string{
+		`UPDATE accounts SET statuses_count = (SELECT count(*) FROM statuses s WHERE s.account_id = accounts.id),
+			last_status_at = (SELECT max(created_at) FROM statuses s WHERE s.account_id = accounts.id)`,
+		`UPDATE statuses SET replies_count = (SELECT count(*) FROM statuses r WHERE r.in_reply_to_id = statuses.id)`,
+	} {
+		if _, err := db.w.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body, err := migrations.ReadFile("migrations/0004_counts_without_hidden_statuses.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.w.ExecContext(ctx, string(body)); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []*starling.Account{alice, bob, carol} {
+		got, err := db.AccountByID(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := [2]int64{got.StatusesCount, nullMS0(got.LastStatusAt)}; c != want[a.ID] {
+			t.Errorf("%s: statuses_count and last_status_at %v after the migration, want %v", a.Username, c, want[a.ID])
+		}
+	}
+	got, err := db.StatusByID(ctx, root.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RepliesCount != 2 {
+		t.Errorf("replies_count = %d after the migration, want 2 (public and unlisted)", got.RepliesCount)
+	}
+}
+
+// nullMS0 is t in Unix milliseconds, 0 for the zero time.
+func nullMS0(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }

@@ -88,7 +88,7 @@ func (s *Service) Create(ctx context.Context, author *starling.Account, appID in
 	language := author.DefaultLanguage
 	if in.Language != "" {
 		language = strings.ToLower(in.Language)
-		if !isLanguageCode(language) {
+		if !starling.ValidLanguage(language) {
 			v.Add("language", starling.ErrInvalid, "is not a two-letter ISO 639-1 code")
 		}
 	}
@@ -160,12 +160,6 @@ func checkText(v *starling.ValidationError, field, s string) {
 	}
 }
 
-// isLanguageCode checks the shape of an ISO 639-1 code: two lower-case
-// letters. Whether the code is assigned is left to clients.
-func isLanguageCode(s string) bool {
-	return len(s) == 2 && s[0] >= 'a' && s[0] <= 'z' && s[1] >= 'a' && s[1] <= 'z'
-}
-
 // resolveMentions looks up the mentioned usernames in one query and
 // returns the accounts found, keyed by lower-case username.
 func (s *Service) resolveMentions(ctx context.Context, entities []text.Entity) (map[string]*starling.Account, error) {
@@ -187,7 +181,7 @@ func (s *Service) resolveMentions(ctx context.Context, entities []text.Entity) (
 	}
 	for _, a := range accounts {
 		// An account awaiting approval is not public yet: its name stays text.
-		if a.Approved {
+		if a.Visible() {
 			found[strings.ToLower(a.Username)] = a
 		}
 	}
@@ -340,18 +334,22 @@ func (s *Service) Delete(ctx context.Context, viewerID, id int64) (*starling.Sta
 
 // Context returns the thread around the status id: up to MaxAncestors
 // statuses it replies to (oldest first) and up to MaxDescendants replies
-// below it (depth first), leaving out those the viewer may not see. The
-// status itself must be visible, else ENOTFOUND.
+// below it (depth first) that the viewer may see. The store applies the
+// visibility rules before the limits, so hidden replies cannot push
+// visible ones out, and bounds the walk (starling.MaxThreadDepth,
+// MaxThreadWalk). The status itself must be visible, else ENOTFOUND.
 func (s *Service) Context(ctx context.Context, viewerID, id int64) (ancestors, descendants []*starling.Status, err error) {
 	if _, err := s.Get(ctx, viewerID, id); err != nil {
 		return nil, nil, err
 	}
-	if ancestors, err = s.store.Ancestors(ctx, id, MaxAncestors); err != nil {
+	if ancestors, err = s.store.Ancestors(ctx, viewerID, id, MaxAncestors); err != nil {
 		return nil, nil, err
 	}
-	if descendants, err = s.store.Descendants(ctx, id, MaxDescendants); err != nil {
+	if descendants, err = s.store.Descendants(ctx, viewerID, id, MaxDescendants); err != nil {
 		return nil, nil, err
 	}
+	// The policy is asked again, in defence in depth: a mistake in the
+	// SQL then hides a status rather than leaking it.
 	v, err := s.viewer(ctx, viewerID, ancestors, descendants)
 	if err != nil {
 		return nil, nil, err

@@ -415,6 +415,28 @@ func TestContext(t *testing.T) {
 	}
 }
 
+// TestContextHiddenBeforeLimit checks that replies the viewer may not see
+// do not count against MaxDescendants: a visible reply after more hidden
+// ones than the limit is still listed.
+func TestContextHiddenBeforeLimit(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author := e.account(t, "author")
+	friend := e.account(t, "friend")
+	root := e.post(t, author, statuses.CreateInput{Text: "root"})
+	for range statuses.MaxDescendants {
+		e.post(t, friend, statuses.CreateInput{Text: "followers only", Visibility: "private", InReplyToID: root.ID})
+	}
+	visible := e.post(t, friend, statuses.CreateInput{Text: "for everyone", InReplyToID: root.ID})
+	_, desc, err := e.svc.Context(ctx, 0, root.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(desc); !slices.Equal(got, []int64{visible.ID}) {
+		t.Errorf("descendants for anonymous = %v, want only %d", got, visible.ID)
+	}
+}
+
 func ids(list []*starling.Status) []int64 {
 	var out []int64
 	for _, st := range list {

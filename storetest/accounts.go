@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -121,31 +123,41 @@ func testUpdateAccount(t *testing.T, w *world) {
 	w.post(a, starling.VisibilityPublic)
 
 	before := w.reload(a)
-	changed := *before
-	changed.Username = "mallory" // ignored
-	changed.CreatedAt = before.CreatedAt.Add(time.Hour)
-	changed.StatusesCount, changed.FollowersCount, changed.FollowingCount = 100, 100, 100
-	changed.Email = "New@Example.com"
-	changed.PasswordHash = "$argon2id$new"
-	changed.DisplayName = "Alice B."
-	changed.Note, changed.NoteHTML = "bio", "<p>bio</p>"
-	changed.Locked, changed.Bot, changed.Discoverable = true, true, true
-	changed.Fields = []starling.Field{{Name: "a", Value: "b", ValueHTML: "b", VerifiedAt: w.tick()}}
-	changed.Role = starling.RoleAdmin
-	changed.Approved = false
-	changed.SignUpReason = "edited by a moderator"
-	changed.Locale = "de"
-	changed.DefaultVisibility = starling.VisibilityUnlisted
-	changed.DefaultSensitive = true
-	changed.DefaultLanguage = "fr"
-	w.ok(w.s.UpdateAccount(w.ctx, &changed), "UpdateAccount")
-	if changed.UpdatedAt.IsZero() || changed.UpdatedAt.Equal(before.UpdatedAt) {
-		t.Errorf("UpdatedAt = %v after update, was %v: not set", changed.UpdatedAt, before.UpdatedAt)
+	verifiedAt := w.tick()
+	edit := func(c *starling.Account) {
+		c.Username = "mallory" // ignored
+		c.CreatedAt = before.CreatedAt.Add(time.Hour)
+		c.LastStatusAt = time.Time{}
+		c.StatusesCount, c.FollowersCount, c.FollowingCount = 100, 100, 100
+		c.Email = "New@Example.com"
+		c.PasswordHash = "$argon2id$new"
+		c.DisplayName = "Alice B."
+		c.Note, c.NoteHTML = "bio", "<p>bio</p>"
+		c.Locked, c.Bot, c.Discoverable = true, true, true
+		c.Fields = []starling.Field{{Name: "a", Value: "b", ValueHTML: "b", VerifiedAt: verifiedAt}}
+		c.Role = starling.RoleAdmin
+		c.Approved = false
+		c.SignUpReason = "edited by a moderator"
+		c.Locale = "de"
+		c.DefaultVisibility = starling.VisibilityUnlisted
+		c.DefaultSensitive = true
+		c.DefaultLanguage = "fr"
+	}
+	got, err := w.s.UpdateAccount(w.ctx, a.ID, func(c *starling.Account) error {
+		equal(t, "account UpdateAccount hands to update", *c, *before)
+		edit(c)
+		return nil
+	})
+	w.ok(err, "UpdateAccount")
+	if got.UpdatedAt.IsZero() || got.UpdatedAt.Equal(before.UpdatedAt) {
+		t.Errorf("UpdatedAt = %v after update, was %v: not set", got.UpdatedAt, before.UpdatedAt)
 	}
 
-	want := changed
-	want.Username, want.CreatedAt = before.Username, before.CreatedAt
+	want := *before
+	edit(&want)
+	want.Username, want.CreatedAt, want.LastStatusAt = before.Username, before.CreatedAt, before.LastStatusAt
 	want.StatusesCount, want.FollowersCount, want.FollowingCount = 1, 1, 0
+	want.UpdatedAt = got.UpdatedAt
 	equal(t, "account after UpdateAccount", *w.reload(a), want)
 	if got, err := w.s.AccountByEmail(w.ctx, "new@example.com"); err != nil || got.ID != a.ID {
 		t.Errorf("AccountByEmail(new address) = %v, %v", got, err)
@@ -155,12 +167,75 @@ func testUpdateAccount(t *testing.T, w *world) {
 	}
 
 	// Taking another account's address is refused and changes nothing.
-	bb := *w.reload(b)
-	bb.Email = "NEW@example.com"
-	bb.DisplayName = "changed"
-	wantTaken(t, w.s.UpdateAccount(w.ctx, &bb), "email", "UpdateAccount(email of another account)")
+	_, err = w.s.UpdateAccount(w.ctx, b.ID, func(c *starling.Account) error {
+		c.Email, c.DisplayName = "NEW@example.com", "changed"
+		return nil
+	})
+	wantTaken(t, err, "email", "UpdateAccount(email of another account)")
 	if got := w.reload(b); got.DisplayName != "bob" {
 		t.Errorf("refused update saved DisplayName %q", got.DisplayName)
+	}
+
+	// An error from update is returned as it is, and nothing is written.
+	refused := errors.New("refused")
+	_, err = w.s.UpdateAccount(w.ctx, b.ID, func(c *starling.Account) error {
+		c.DisplayName = "changed"
+		return refused
+	})
+	if err != refused {
+		t.Errorf("UpdateAccount(update fails) = %v, want the error of update", err)
+	}
+	if got := w.reload(b); got.DisplayName != "bob" {
+		t.Errorf("failed update saved DisplayName %q", got.DisplayName)
+	}
+}
+
+// testConcurrentUpdateAccount changes different fields of one account at
+// once, as `admin set-role` and a profile edit may: each update reads the
+// row as the other left it, so neither undoes the other. The second update
+// starts while the first is inside its transaction (and must not be
+// waited for there: it waits for the first).
+func testConcurrentUpdateAccount(t *testing.T, w *world) {
+	a := w.account("alice")
+	done := make(chan error)
+	_, err := w.s.UpdateAccount(w.ctx, a.ID, func(c *starling.Account) error {
+		go func() {
+			_, err := w.s.UpdateAccount(w.ctx, a.ID, func(c *starling.Account) error {
+				c.Role = starling.RoleAdmin
+				return nil
+			})
+			done <- err
+		}()
+		c.DisplayName = "Alice"
+		return nil
+	})
+	w.ok(err, "UpdateAccount(profile)")
+	w.ok(<-done, "UpdateAccount(role)")
+	if got := w.reload(a); got.Role != starling.RoleAdmin || got.DisplayName != "Alice" {
+		t.Errorf("after concurrent updates: role %q, display name %q; want both changes", got.Role, got.DisplayName)
+	}
+
+	// Many at once, each setting a field of its own.
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i, set := range []func(*starling.Account){
+		func(c *starling.Account) { c.Role = starling.RoleModerator },
+		func(c *starling.Account) { c.Note = "bio" },
+		func(c *starling.Account) { c.Locked = true },
+		func(c *starling.Account) { c.DefaultLanguage = "de" },
+	} {
+		wg.Go(func() {
+			_, errs[i] = w.s.UpdateAccount(w.ctx, a.ID, func(c *starling.Account) error {
+				set(c)
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	w.ok(errors.Join(errs...), "UpdateAccount")
+	if got := w.reload(a); got.Role != starling.RoleModerator || got.Note != "bio" || !got.Locked ||
+		got.DefaultLanguage != "de" || got.DisplayName != "Alice" {
+		t.Errorf("after concurrent updates: %+v; want every change", got)
 	}
 }
 
@@ -302,8 +377,11 @@ func testCountAccounts(t *testing.T, w *world) {
 	if n := count(); n != 2 {
 		t.Errorf("CountAccounts() = %d, want 2 (one awaits approval)", n)
 	}
-	pending.Approved = true
-	w.ok(w.s.UpdateAccount(w.ctx, pending), "UpdateAccount")
+	_, err := w.s.UpdateAccount(w.ctx, pending.ID, func(a *starling.Account) error {
+		a.Approved = true
+		return nil
+	})
+	w.ok(err, "UpdateAccount")
 	if n := count(); n != 3 {
 		t.Errorf("CountAccounts() = %d after approval, want 3", n)
 	}
@@ -325,8 +403,7 @@ func testNotFound(t *testing.T, w *world) {
 		{"AccountByUsername with NUL", func() error { return ignore(w.s.AccountByUsername(w.ctx, "alice\x00")) }},
 		{"AccountByEmail not UTF-8", func() error { return ignore(w.s.AccountByEmail(w.ctx, "\xff@example.com")) }},
 		{"UpdateAccount", func() error {
-			return w.s.UpdateAccount(w.ctx, &starling.Account{ID: missing, Username: "x", Role: starling.RoleUser,
-				DefaultVisibility: starling.VisibilityPublic})
+			return ignore(w.s.UpdateAccount(w.ctx, missing, func(*starling.Account) error { return nil }))
 		}},
 		{"AppByID", func() error { return ignore(w.s.AppByID(w.ctx, missing)) }},
 		{"AppByClientID", func() error { return ignore(w.s.AppByClientID(w.ctx, "nope")) }},
@@ -361,8 +438,8 @@ func testNotFound(t *testing.T, w *world) {
 			ss, err := w.s.AccountStatuses(w.ctx, starling.AccountStatusesQuery{AccountID: missing}, page(20))
 			return len(ss), err
 		}},
-		{"Ancestors", func() (int, error) { ss, err := w.s.Ancestors(w.ctx, missing, 10); return len(ss), err }},
-		{"Descendants", func() (int, error) { ss, err := w.s.Descendants(w.ctx, missing, 10); return len(ss), err }},
+		{"Ancestors", func() (int, error) { ss, err := w.s.Ancestors(w.ctx, 0, missing, 10); return len(ss), err }},
+		{"Descendants", func() (int, error) { ss, err := w.s.Descendants(w.ctx, 0, missing, 10); return len(ss), err }},
 		{"StatusesByIDs", func() (int, error) { ss, err := w.s.StatusesByIDs(w.ctx, []int64{missing}); return len(ss), err }},
 		{"Followers", func() (int, error) { es, err := w.s.Followers(w.ctx, a.ID, page(20)); return len(es), err }},
 		{"Following", func() (int, error) { es, err := w.s.Following(w.ctx, a.ID, page(20)); return len(es), err }},
@@ -376,4 +453,58 @@ func testNotFound(t *testing.T, w *world) {
 			t.Errorf("%s = %d items, %v; want none", tc.name, n, err)
 		}
 	}
+}
+
+// testCreateAccountWithToken checks that a sign-up's account and first
+// token are written together or not at all.
+func testCreateAccountWithToken(t *testing.T, w *world) {
+	app := w.app("client")
+	newAccount := func(username string) *starling.Account {
+		a := &starling.Account{ID: w.id(), Username: username, Email: username + "@example.com",
+			Role: starling.RoleUser, Approved: true, DefaultVisibility: starling.VisibilityPublic, CreatedAt: w.tick()}
+		a.UpdatedAt = a.CreatedAt
+		return a
+	}
+	newToken := func(access string) *starling.Token {
+		return &starling.Token{ID: w.id(), AccessHash: access, RefreshHash: "r-" + access, AppID: app.ID,
+			Scopes: "read write", CreatedAt: w.tick()}
+	}
+
+	a, tok := newAccount("alice"), newToken("a1")
+	w.ok(w.s.CreateAccountWithToken(w.ctx, a, tok), "CreateAccountWithToken")
+	if tok.AccountID != a.ID {
+		t.Errorf("token's AccountID = %d, want the account's %d", tok.AccountID, a.ID)
+	}
+	got, err := w.s.TokenByAccessHash(w.ctx, "a1")
+	w.ok(err, "TokenByAccessHash")
+	equal(t, "token stored with the account", *got, *tok)
+	w.reload(a)
+
+	for _, tc := range []struct {
+		name     string
+		account  *starling.Account
+		token    *starling.Token
+		missing  string // the username that must not exist afterwards
+		noAccess string // the access hash that must not exist afterwards
+	}{
+		// The account fails: the token is not stored.
+		{"username taken", newAccount("ALICE"), newToken("a2"), "", "a2"},
+		// The token fails: the account is not stored.
+		{"token conflicts", newAccount("bob"), newToken("a1"), "bob", ""},
+	} {
+		if err := w.s.CreateAccountWithToken(w.ctx, tc.account, tc.token); err == nil {
+			t.Errorf("%s: CreateAccountWithToken succeeded", tc.name)
+		}
+		if tc.missing != "" {
+			_, err := w.s.AccountByUsername(w.ctx, tc.missing)
+			wantCode(t, err, starling.ENOTFOUND, tc.name+": AccountByUsername")
+		}
+		if tc.noAccess != "" {
+			_, err := w.s.TokenByAccessHash(w.ctx, tc.noAccess)
+			wantCode(t, err, starling.ENOTFOUND, tc.name+": TokenByAccessHash")
+		}
+	}
+
+	// Without a token it is CreateAccount.
+	w.ok(w.s.CreateAccountWithToken(w.ctx, newAccount("carol"), nil), "CreateAccountWithToken(no token)")
 }

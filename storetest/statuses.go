@@ -109,19 +109,87 @@ func testStatusCounts(t *testing.T, w *world) {
 	w.wantCounts(alice, counts{})
 	root := w.post(alice, starling.VisibilityPublic)
 	w.wantCounts(alice, counts{statuses: 1})
+	if got := w.reload(alice).LastStatusAt; !got.Equal(root.CreatedAt) {
+		t.Errorf("LastStatusAt = %v after posting, want %v", got, root.CreatedAt)
+	}
+
+	// What a reply of each visibility adds, and its deletion takes back:
+	// only what everyone may learn exists counts (as in Mastodon).
+	for _, tc := range []struct {
+		vis              starling.Visibility
+		statuses         int64 // added to the author's StatusesCount (and LastStatusAt set)
+		replies          int64 // added to the parent's RepliesCount
+		countsAsActivity bool
+	}{
+		{starling.VisibilityPublic, 1, 1, true},
+		{starling.VisibilityUnlisted, 1, 1, true},
+		{starling.VisibilityPrivate, 1, 0, true},
+		{starling.VisibilityDirect, 0, 0, false},
+	} {
+		before, parentBefore := w.reload(bob), w.status(root.ID).RepliesCount
+		r := w.post(bob, tc.vis, replyTo(root), mentioning(alice))
+		after := w.reload(bob)
+		if got := after.StatusesCount - before.StatusesCount; got != tc.statuses {
+			t.Errorf("a %s reply added %d to StatusesCount, want %d", tc.vis, got, tc.statuses)
+		}
+		if got := w.status(root.ID).RepliesCount - parentBefore; got != tc.replies {
+			t.Errorf("a %s reply added %d to the parent's RepliesCount, want %d", tc.vis, got, tc.replies)
+		}
+		wantLast := before.LastStatusAt
+		if tc.countsAsActivity {
+			wantLast = r.CreatedAt
+		}
+		if !after.LastStatusAt.Equal(wantLast) {
+			t.Errorf("LastStatusAt = %v after a %s reply, want %v", after.LastStatusAt, tc.vis, wantLast)
+		}
+		w.ok(w.s.DeleteStatus(w.ctx, r.ID), "DeleteStatus")
+		if got := w.reload(bob).StatusesCount; got != before.StatusesCount {
+			t.Errorf("StatusesCount = %d after deleting a %s reply, want %d", got, tc.vis, before.StatusesCount)
+		}
+		if got := w.status(root.ID).RepliesCount; got != parentBefore {
+			t.Errorf("RepliesCount = %d after deleting a %s reply, want %d", got, tc.vis, parentBefore)
+		}
+	}
+
 	r1 := w.post(bob, starling.VisibilityPublic, replyTo(root))
 	w.post(bob, starling.VisibilityDirect, replyTo(root), mentioning(alice))
-	self := w.post(alice, starling.VisibilityPublic, replyTo(root))
+	w.post(bob, starling.VisibilityPrivate, replyTo(root))
+	self := w.post(alice, starling.VisibilityUnlisted, replyTo(root))
 	w.post(alice, starling.VisibilityPublic, replyTo(r1))
 	w.wantCounts(alice, counts{statuses: 3})
 	w.wantCounts(bob, counts{statuses: 2})
 	for _, tc := range []struct {
 		s    *starling.Status
 		want int64
-	}{{root, 3}, {r1, 1}, {self, 0}} {
+	}{{root, 2}, {r1, 1}, {self, 0}} {
 		if got := w.status(tc.s.ID).RepliesCount; got != tc.want {
 			t.Errorf("RepliesCount of %d = %d, want %d", tc.s.ID, got, tc.want)
 		}
+	}
+}
+
+func testCountStatuses(t *testing.T, w *world) {
+	count := func() int64 {
+		t.Helper()
+		n, err := w.s.CountStatuses(w.ctx)
+		w.ok(err, "CountStatuses")
+		return n
+	}
+	if n := count(); n != 0 {
+		t.Errorf("CountStatuses() = %d on an empty store", n)
+	}
+	alice, bob := w.account("alice"), w.account("bob")
+	w.post(alice, starling.VisibilityPublic)
+	unlisted := w.post(alice, starling.VisibilityUnlisted)
+	w.post(bob, starling.VisibilityPrivate)
+	direct := w.post(bob, starling.VisibilityDirect, mentioning(alice))
+	if n := count(); n != 3 {
+		t.Errorf("CountStatuses() = %d, want 3 (direct statuses do not count)", n)
+	}
+	w.ok(w.s.DeleteStatus(w.ctx, unlisted.ID), "DeleteStatus")
+	w.ok(w.s.DeleteStatus(w.ctx, direct.ID), "DeleteStatus")
+	if n := count(); n != 2 {
+		t.Errorf("CountStatuses() = %d after deletions, want 2", n)
 	}
 }
 
@@ -160,7 +228,7 @@ func testDeleteStatus(t *testing.T, w *world) {
 		"StatusesByIDs": func() ([]*starling.Status, error) {
 			return w.s.StatusesByIDs(w.ctx, []int64{root.ID, other.ID})
 		},
-		"Ancestors": func() ([]*starling.Status, error) { return w.s.Ancestors(w.ctx, reply.ID, 10) },
+		"Ancestors": func() ([]*starling.Status, error) { return w.s.Ancestors(w.ctx, bob.ID, reply.ID, 10) },
 	}
 	for name, list := range lists {
 		ss, err := list()
@@ -473,12 +541,13 @@ func testThread(t *testing.T, w *world) {
 		w.ok(err, name)
 		return ids(ss)
 	}
+	// alice sees the whole thread: a3 mentions her.
 	anc := func(s *starling.Status, limit int) []int64 {
-		ss, err := w.s.Ancestors(w.ctx, s.ID, limit)
+		ss, err := w.s.Ancestors(w.ctx, alice.ID, s.ID, limit)
 		return list("Ancestors", ss, err)
 	}
 	desc := func(s *starling.Status, limit int) []int64 {
-		ss, err := w.s.Descendants(w.ctx, s.ID, limit)
+		ss, err := w.s.Descendants(w.ctx, alice.ID, s.ID, limit)
 		return list("Descendants", ss, err)
 	}
 	for _, tc := range []struct {
@@ -501,10 +570,51 @@ func testThread(t *testing.T, w *world) {
 	}
 
 	// Statuses in a thread come with their mentions.
-	ss, err := w.s.Descendants(w.ctx, a2.ID, 10)
+	ss, err := w.s.Descendants(w.ctx, alice.ID, a2.ID, 10)
 	w.ok(err, "Descendants")
 	if len(ss) != 1 || !ss[0].MentionsAccount(alice.ID) {
 		t.Errorf("Descendants(a2) = %+v, want a3 mentioning alice", ss)
+	}
+
+	// Hidden statuses are left out before the limit, so they cannot push
+	// visible ones out; the replies below a hidden one still show.
+	carol := w.account("carol")
+	top := w.post(carol, starling.VisibilityPublic)
+	var hidden []*starling.Status
+	for range 3 {
+		hidden = append(hidden, w.post(carol, starling.VisibilityDirect, replyTo(top), mentioning(bob)))
+	}
+	under := w.post(carol, starling.VisibilityPublic, replyTo(hidden[0]))
+	shown := w.post(carol, starling.VisibilityPublic, replyTo(top))
+	chain := w.post(carol, starling.VisibilityDirect, replyTo(shown), mentioning(bob))
+	chain = w.post(carol, starling.VisibilityDirect, replyTo(chain), mentioning(bob))
+	leaf := w.post(carol, starling.VisibilityPublic, replyTo(chain))
+	for _, tc := range []struct {
+		name string
+		got  func() ([]*starling.Status, error)
+		want []int64
+	}{
+		{"descendants, anonymous, limit 2", func() ([]*starling.Status, error) {
+			return w.s.Descendants(w.ctx, 0, top.ID, 2)
+		}, []int64{under.ID, shown.ID}},
+		{"descendants, a stranger, limit 3", func() ([]*starling.Status, error) {
+			return w.s.Descendants(w.ctx, alice.ID, top.ID, 3)
+		}, []int64{under.ID, shown.ID, leaf.ID}},
+		{"descendants, a recipient, limit 2", func() ([]*starling.Status, error) {
+			return w.s.Descendants(w.ctx, bob.ID, top.ID, 2)
+		}, []int64{hidden[0].ID, under.ID}},
+		{"ancestors, anonymous, limit 1", func() ([]*starling.Status, error) {
+			return w.s.Ancestors(w.ctx, 0, leaf.ID, 1)
+		}, []int64{shown.ID}},
+		{"ancestors, anonymous", func() ([]*starling.Status, error) {
+			return w.s.Ancestors(w.ctx, 0, leaf.ID, 10)
+		}, []int64{top.ID, shown.ID}},
+		{"ancestors, a recipient, limit 2", func() ([]*starling.Status, error) {
+			return w.s.Ancestors(w.ctx, bob.ID, leaf.ID, 2)
+		}, []int64{chain.InReplyToID, chain.ID}},
+	} {
+		ss, err := tc.got()
+		equal(t, tc.name, list(tc.name, ss, err), tc.want)
 	}
 
 	// A deleted status cuts the chain, but its replies stay.
@@ -512,6 +622,54 @@ func testThread(t *testing.T, w *world) {
 	equal(t, "ancestors stop at a deleted status", anc(a3, 10), []int64{a2.ID})
 	equal(t, "descendants lose the deleted branch", desc(root, 20), []int64{b1.ID, b2.ID})
 	equal(t, "descendants of the orphan", desc(a2, 20), []int64{a3.ID})
+}
+
+// testThreadBounds checks that the reply walks stop at
+// starling.MaxThreadDepth levels and starling.MaxThreadWalk replies, however
+// large the limit asked for: a thread is built by anyone who can reply,
+// and an unbounded walk of a deep one costs quadratic time.
+func testThreadBounds(t *testing.T, w *world) {
+	alice := w.account("alice")
+	const extra = 5
+	// A chain deeper than the bound.
+	chain := []*starling.Status{w.post(alice, starling.VisibilityPublic)}
+	for range starling.MaxThreadDepth + extra {
+		chain = append(chain, w.post(alice, starling.VisibilityPublic, replyTo(chain[len(chain)-1])))
+	}
+	// A status with more direct replies than the walk reads, posted from
+	// several goroutines (ids are made here, not in them).
+	wide := w.post(alice, starling.VisibilityPublic)
+	n := starling.MaxThreadWalk + extra
+	first := w.id()
+	w.next += int64(n)
+	at := w.tick()
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g; i < n; i += 8 {
+				s := &starling.Status{ID: first + int64(i), AccountID: alice.ID, Text: "hi", Content: "<p>hi</p>",
+					Visibility: starling.VisibilityPublic, InReplyToID: wide.ID, InReplyToAccountID: alice.ID,
+					CreatedAt: at.Add(time.Duration(i) * time.Millisecond)}
+				_, errs[i] = w.s.CreateStatus(w.ctx, s, "")
+			}
+		})
+	}
+	wg.Wait()
+	w.ok(errors.Join(errs...), "CreateStatus(wide replies)")
+
+	const unlimited = 10 * starling.MaxThreadWalk
+	desc, err := w.s.Descendants(w.ctx, 0, chain[0].ID, unlimited)
+	w.ok(err, "Descendants(chain)")
+	equal(t, "descendants of a deep chain", ids(desc), ids(chain[1:1+starling.MaxThreadDepth]))
+	anc, err := w.s.Ancestors(w.ctx, 0, chain[len(chain)-1].ID, unlimited)
+	w.ok(err, "Ancestors(chain)")
+	equal(t, "ancestors of a deep chain", ids(anc), ids(chain[extra:len(chain)-1]))
+	desc, err = w.s.Descendants(w.ctx, 0, wide.ID, unlimited)
+	w.ok(err, "Descendants(wide)")
+	if len(desc) != starling.MaxThreadWalk {
+		t.Errorf("Descendants of a status with %d replies listed %d, want the bound %d", n, len(desc), starling.MaxThreadWalk)
+	}
 }
 
 func testPruneIdempotencyKeys(t *testing.T, w *world) {

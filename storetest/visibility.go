@@ -85,6 +85,20 @@ func testVisibility(t *testing.T, w *world) {
 		}
 	}
 
+	// Replies to replies, below statuses of every visibility, so that the
+	// threads hold visible statuses under hidden ones.
+	var level1 []*starling.Status
+	for _, s := range all {
+		if s.AccountID == author.ID && s.InReplyToID == base[author.ID].ID && len(s.Mentions) == 0 {
+			level1 = append(level1, s)
+		}
+	}
+	for _, parent := range level1 {
+		post(follower, starling.VisibilityPublic, replyTo(parent))
+		post(stranger, starling.VisibilityPrivate, replyTo(parent))
+		post(mentioned, starling.VisibilityDirect, replyTo(parent), mentioning(follower))
+	}
+
 	viewers := append([]*starling.Account{nil}, accounts...) // nil: anonymous
 	check := func(stage string) {
 		t.Helper()
@@ -160,6 +174,8 @@ func testVisibility(t *testing.T, w *world) {
 			diff(what, got(what, walk(t, list)), home)
 			diff(what+" read upwards with min_id", got(what, walkUp(t, list)), home)
 
+			checkThreads(t, w, name, v, all, live, diff)
+
 			for _, a := range accounts {
 				for _, q := range []starling.AccountStatusesQuery{
 					{AccountID: a.ID, ViewerID: v.ID},
@@ -201,6 +217,60 @@ func testVisibility(t *testing.T, w *world) {
 	follow(stranger, author)
 	follow(author, mentioned)
 	check("after (un)follows")
+}
+
+// checkThreads checks Ancestors and Descendants of every status against
+// the reply tree of the live statuses filtered by policy.CanView: with a
+// limit that lets everything through, and with a small one that must
+// still be filled with visible statuses.
+func checkThreads(t *testing.T, w *world, viewer string, v policy.Viewer, all []*starling.Status,
+	live map[int64]*starling.Status, diff func(what string, got, want []int64)) {
+	t.Helper()
+	children := map[int64][]*starling.Status{} // in posting order, as all is
+	for _, s := range all {
+		if s.InReplyToID != 0 {
+			children[s.InReplyToID] = append(children[s.InReplyToID], s)
+		}
+	}
+	var below func(id int64, out []int64) []int64
+	below = func(id int64, out []int64) []int64 {
+		for _, c := range children[id] {
+			if policy.CanView(v, c) {
+				out = append(out, c.ID)
+			}
+			out = below(c.ID, out)
+		}
+		return out
+	}
+	const small = 2
+	for _, s := range all {
+		// Only the statuses with replies, and the replies to replies, are
+		// read: the others add thousands of queries and no case.
+		if parent, ok := live[s.InReplyToID]; len(children[s.ID]) == 0 && (!ok || parent.InReplyToID == 0) {
+			continue
+		}
+		var above []int64
+		for p, ok := live[s.InReplyToID]; ok; p, ok = live[p.InReplyToID] {
+			if policy.CanView(v, p) {
+				above = append([]int64{p.ID}, above...)
+			}
+		}
+		want := orEmpty(above)
+		got, err := w.s.Ancestors(w.ctx, v.ID, s.ID, 100)
+		w.ok(err, "Ancestors")
+		diff(fmt.Sprintf("Ancestors(%s) seen by %s", describe(s), viewer), ids(got), want)
+		got, err = w.s.Ancestors(w.ctx, v.ID, s.ID, small)
+		w.ok(err, "Ancestors")
+		diff(fmt.Sprintf("Ancestors(%s, limit %d) seen by %s", describe(s), small, viewer), ids(got), want[max(len(want)-small, 0):])
+
+		want = orEmpty(below(s.ID, nil))
+		got, err = w.s.Descendants(w.ctx, v.ID, s.ID, 100)
+		w.ok(err, "Descendants")
+		diff(fmt.Sprintf("Descendants(%s) seen by %s", describe(s), viewer), ids(got), want)
+		got, err = w.s.Descendants(w.ctx, v.ID, s.ID, small)
+		w.ok(err, "Descendants")
+		diff(fmt.Sprintf("Descendants(%s, limit %d) seen by %s", describe(s), small, viewer), ids(got), want[:min(len(want), small)])
+	}
 }
 
 // walk reads a whole list page by page with max_id, newest first.

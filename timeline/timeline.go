@@ -48,7 +48,7 @@ func (s *Service) Account(ctx context.Context, q starling.AccountStatusesQuery, 
 	if err != nil {
 		return nil, err
 	}
-	if !a.Approved {
+	if !a.Visible() {
 		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
 	}
 	return s.store.AccountStatuses(ctx, q, p)
