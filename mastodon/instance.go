@@ -169,8 +169,21 @@ func (s *Server) userCount(ctx context.Context) (int64, error) {
 	return n, nil
 }
 
+// statusCount is the number of local statuses that are not direct.
+func (s *Server) statusCount(ctx context.Context) (int64, error) {
+	n, err := s.svc.Store.CountStatuses(ctx)
+	if err != nil {
+		return 0, starling.Internal(err, "count statuses")
+	}
+	return n, nil
+}
+
 func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
 	users, err := s.userCount(r.Context())
+	if err != nil {
+		return err
+	}
+	statuses, err := s.statusCount(r.Context())
 	if err != nil {
 		return err
 	}
@@ -183,8 +196,8 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"email":             "",
 		"version":           s.versionString(),
 		"urls":              map[string]string{"streaming_api": s.streamingURL()},
-		// Statuses and other domains are not counted yet.
-		"stats":             map[string]int64{"user_count": users, "status_count": 0, "domain_count": 0},
+		// Starling does not federate, so it knows no other domains.
+		"stats":             map[string]int64{"user_count": users, "status_count": statuses, "domain_count": 0},
 		"thumbnail":         s.absURL(DefaultHeaderPath),
 		"languages":         []string{"en"},
 		"registrations":     enabled,
@@ -242,6 +255,10 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	statuses, err := s.statusCount(r.Context())
+	if err != nil {
+		return err
+	}
 	enabled, _ := s.registrationsOpen()
 	return ok(w, map[string]any{
 		"version":  "2.0",
@@ -251,7 +268,7 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
 		"services":  map[string][]string{"inbound": {}, "outbound": {}},
 		"usage": map[string]any{
 			"users":      map[string]int64{"total": users, "activeMonth": users, "activeHalfyear": users},
-			"localPosts": 0,
+			"localPosts": statuses,
 		},
 		"openRegistrations": enabled,
 		"metadata": map[string]any{
@@ -282,12 +299,9 @@ func (s *Server) webfinger(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return starling.Errorf(starling.ENOTFOUND, "Record not found")
 	}
-	a, err := s.svc.Accounts.Lookup(r.Context(), acct)
+	a, err := s.svc.Accounts.Lookup(r.Context(), acct) // visible accounts only
 	if err != nil {
 		return err
-	}
-	if !a.Approved {
-		return starling.Errorf(starling.ENOTFOUND, "Record not found")
 	}
 	profile := s.absURL("/@" + url.PathEscape(a.Username))
 	w.Header().Set("Content-Type", jrdContentType)

@@ -42,6 +42,17 @@ func at(v any, keys ...string) any {
 	return v
 }
 
+// postSome signs up one more account and posts as it one status of each
+// visibility: the instance counts three of them, all but the direct one.
+func postSome(t *testing.T, ts *testServer) {
+	t.Helper()
+	token, _ := ts.signUp(t, "poster")
+	for _, v := range []string{"public", "unlisted", "private", "direct"} {
+		rec := ts.do(t, "POST", "/api/v1/statuses", token, url.Values{"status": {"a " + v + " post"}, "visibility": {v}})
+		wantStatus(t, rec, 200)
+	}
+}
+
 func TestInstance(t *testing.T) {
 	tests := []struct {
 		name, publicURL, registrations string
@@ -59,9 +70,10 @@ func TestInstance(t *testing.T) {
 				c.Registrations = tt.registrations
 				c.Version = "1.2.3"
 			})
-			for _, name := range []string{"ann", "ben", "cat"} {
+			for _, name := range []string{"ann", "ben"} {
 				ts.signUp(t, name)
 			}
+			postSome(t, ts)
 
 			v1 := getJSON(t, ts, "/api/v1/instance")
 			want1 := map[string]any{
@@ -81,7 +93,8 @@ func TestInstance(t *testing.T) {
 			}{
 				{[]string{"urls", "streaming_api"}, tt.streaming},
 				{[]string{"stats", "user_count"}, 3.0},
-				{[]string{"stats", "status_count"}, 0.0},
+				{[]string{"stats", "status_count"}, 3.0},
+				{[]string{"stats", "domain_count"}, 0.0},
 				{[]string{"configuration", "statuses", "max_characters"}, 280.0},
 				{[]string{"configuration", "statuses", "max_media_attachments"}, 4.0},
 				{[]string{"configuration", "statuses", "characters_reserved_per_url"}, 23.0},
@@ -171,9 +184,10 @@ func TestNodeInfo(t *testing.T) {
 		c.PublicURL, _ = url.Parse("https://social.example")
 		c.Version = "1.2.3"
 	})
-	for _, name := range []string{"ann", "ben", "cat"} {
+	for _, name := range []string{"ann", "ben"} {
 		ts.signUp(t, name)
 	}
+	postSome(t, ts)
 	wk := getJSON(t, ts, "/.well-known/nodeinfo")
 	links, _ := wk["links"].([]any)
 	if len(links) != 1 || at(links[0], "href") != "https://social.example/nodeinfo/2.0" {
@@ -189,6 +203,7 @@ func TestNodeInfo(t *testing.T) {
 		{[]string{"software", "version"}, "1.2.3"},
 		{[]string{"metadata", "upstream", "name"}, "mastodon"},
 		{[]string{"usage", "users", "total"}, 3.0},
+		{[]string{"usage", "localPosts"}, 3.0},
 		{[]string{"openRegistrations"}, true},
 	}
 	for _, c := range checks {

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/accounts"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/statuses"
 )
@@ -53,6 +54,7 @@ type Config struct {
 // Handler serves the pages.
 type Handler struct {
 	cfg      Config
+	accounts *accounts.Service
 	statuses *statuses.Service
 	store    starling.Store
 	log      *slog.Logger
@@ -63,11 +65,12 @@ type Handler struct {
 
 // New builds the pages' handler. It parses the templates and draws the
 // default images once, here.
-func New(cfg Config, statuses *statuses.Service, store starling.Store, log *slog.Logger) *Handler {
+func New(cfg Config, accounts *accounts.Service, statuses *statuses.Service, store starling.Store, log *slog.Logger) *Handler {
 	if cfg.Title == "" {
 		cfg.Title = cfg.PublicURL.Host
 	}
-	h := &Handler{cfg: cfg, statuses: statuses, store: store, log: log, pages: map[string]*template.Template{},
+	h := &Handler{cfg: cfg, accounts: accounts, statuses: statuses, store: store, log: log,
+		pages:  map[string]*template.Template{},
 		avatar: defaultAvatar(), header: defaultHeader()}
 	for _, name := range []string{"status", "profile", "error"} {
 		// The templates are compiled into the binary, so a parse error is
@@ -193,19 +196,6 @@ func (h *Handler) absURL(path string) string { return starling.AbsURL(h.cfg.Publ
 
 func notFound() error { return starling.Errorf(starling.ENOTFOUND, "not found") }
 
-// visible hides accounts whose sign-up awaits approval: until a moderator
-// lets them in, neither they nor their posts exist for visitors. Every
-// page that shows an account gets it through here.
-func visible(a *starling.Account, err error) (*starling.Account, error) {
-	if err != nil {
-		return nil, err
-	}
-	if !a.Approved {
-		return nil, notFound()
-	}
-	return a, nil
-}
-
 // accountURI serves /users/username, the account's uri in the API: it
 // redirects to the profile page, which decides whether there is one.
 func (h *Handler) accountURI(w http.ResponseWriter, r *http.Request) error {
@@ -276,7 +266,9 @@ func (h *Handler) status(w http.ResponseWriter, r *http.Request, username, rawID
 	if err != nil {
 		return err
 	}
-	author, err := visible(h.store.AccountByID(r.Context(), st.AccountID))
+	// An author awaiting approval does not exist yet for visitors, and
+	// neither do their posts.
+	author, err := h.accounts.Visible(r.Context(), st.AccountID)
 	if err != nil {
 		return err
 	}
@@ -371,7 +363,7 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 	if !ok || username == "" {
 		return notFound()
 	}
-	account, err := visible(h.store.AccountByUsername(r.Context(), username))
+	account, err := h.accounts.VisibleByUsername(r.Context(), username)
 	if err != nil {
 		return err
 	}

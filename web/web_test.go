@@ -69,7 +69,7 @@ func newSite(t *testing.T) *site {
 		Timelines: timeline.New(db, timeline.NewStoreHome(db)),
 		Limiter:   inmem.NewRateLimiter(),
 	}, log)
-	web.New(web.Config{PublicURL: u, Title: "Test Social"}, st, db, log).Register(api)
+	web.New(web.Config{PublicURL: u, Title: "Test Social"}, acc, st, db, log).Register(api)
 	return &site{store: db, ids: ids, statuses: st, handler: api}
 }
 

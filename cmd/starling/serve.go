@@ -91,7 +91,7 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 		Limiter:   inmem.NewRateLimiter(),
 		Observe:   m.Observe,
 	}, log)
-	web.New(web.Config{PublicURL: cfg.PublicURL}, a.statuses, a.db, log).Register(api)
+	web.New(web.Config{PublicURL: cfg.PublicURL}, a.accounts, a.statuses, a.db, log).Register(api)
 	api.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	}))
