@@ -49,13 +49,14 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := requestID(r.Header.Get("X-Request-Id"))
+		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &recorder{ResponseWriter: w}
 		h := rec.Header()
 		h.Set("X-Request-Id", id)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 
-		s.serveRecovering(rec, r, id, next)
+		s.serveRecovering(rec, r, next)
 
 		status := rec.status
 		if status == 0 {
@@ -68,7 +69,6 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			level = slog.LevelDebug
 		}
 		s.log.LogAttrs(r.Context(), level, "request",
-			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("route", route),
 			slog.String("path", r.URL.Path),
@@ -84,7 +84,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 
 // serveRecovering runs the request through CORS, the size check, the
 // address limits and next, turning a panic into a logged 500.
-func (s *Server) serveRecovering(w *recorder, r *http.Request, id string, next http.Handler) {
+func (s *Server) serveRecovering(w *recorder, r *http.Request, next http.Handler) {
 	defer func() {
 		v := recover()
 		if v == nil {
@@ -93,7 +93,7 @@ func (s *Server) serveRecovering(w *recorder, r *http.Request, id string, next h
 		if v == http.ErrAbortHandler {
 			panic(v) // the documented way to abort a response; net/http handles it
 		}
-		s.log.ErrorContext(r.Context(), "panic serving request", slog.String("request_id", id),
+		s.log.ErrorContext(r.Context(), "panic serving request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 		if w.status == 0 {

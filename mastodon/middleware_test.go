@@ -35,7 +35,7 @@ type testServer struct {
 func newTestServer(t *testing.T, configure func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{testAPI: newTestAPIWith(t, configure), logs: &bytes.Buffer{}}
-	ts.Server.log = slog.New(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts.Server.log = slog.New(WithRequestIDs(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	ts.Server.svc.Observe = func(route string, status int, _ float64) {
 		ts.mu.Lock()
 		ts.observed = append(ts.observed, observation{route, status})

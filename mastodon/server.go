@@ -77,6 +77,9 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 1 << 20
 	}
+	// The access log and error lines name their request whatever logger
+	// the caller passed.
+	log = slog.New(WithRequestIDs(log.Handler()))
 	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), extra: http.NewServeMux()}
 	s.routes()
 	s.handler = s.middleware(http.HandlerFunc(s.dispatch))
