@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,8 +11,7 @@ import (
 	"testing"
 
 	"github.com/starling-social/starling"
-	"github.com/starling-social/starling/snowflake"
-	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 )
 
 // cheap makes argon2id fast enough to sign up many accounts per test.
@@ -21,19 +19,7 @@ var cheap = HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 func newService(t *testing.T) *Service {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	s := New(db, ids, "https://starling.test/")
 	s.SetHashParams(cheap)
 	return s

@@ -2,15 +2,14 @@ package follows_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/follows"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 )
 
 type env struct {
@@ -21,34 +20,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	return &env{store: db, ids: ids, svc: follows.New(db)}
 }
 
 func (e *env) account(t *testing.T, username string, edit ...func(*starling.Account)) *starling.Account {
 	t.Helper()
-	now := time.Now()
-	a := &starling.Account{ID: e.ids.Next(), Username: username, Role: starling.RoleUser, Approved: true,
-		DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
-	for _, f := range edit {
-		f(a)
-	}
-	if err := e.store.CreateAccount(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return sqlitetest.CreateAccount(t, e.store, e.ids, username, edit...)
 }
 
 func locked(a *starling.Account) { a.Locked = true }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"mime/multipart"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -503,6 +504,58 @@ func TestGetAccounts(t *testing.T) {
 			}
 			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
 				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestLockAccount locks an account through update_credentials with each
+// kind of body and checks that the lock shows in the answer, in the public
+// account and in what following the account then does.
+func TestLockAccount(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		lock, unlock any
+	}{
+		{"form", url.Values{"locked": {"true"}}, url.Values{"locked": {"false"}}},
+		{"JSON boolean", map[string]any{"locked": true}, map[string]any{"locked": false}},
+		{"JSON string", map[string]any{"locked": "true"}, map[string]any{"locked": "false"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			api := newTestAPI(t)
+			owner, ownerID := api.signUp(t, "olivia")
+			asker, _ := api.signUp(t, "asker")
+
+			rec := api.do(t, http.MethodPatch, "/api/v1/accounts/update_credentials", owner, tt.lock)
+			wantStatus(t, rec, http.StatusOK)
+			if a := decode[Account](t, rec); !a.Locked {
+				t.Fatalf("update_credentials answered locked=false: %s", rec.Body)
+			}
+			for _, token := range []string{"", asker, owner} {
+				rec = api.do(t, http.MethodGet, "/api/v1/accounts/"+ownerID, token, nil)
+				wantStatus(t, rec, http.StatusOK)
+				if a := decode[Account](t, rec); !a.Locked {
+					t.Fatalf("GET /api/v1/accounts/%s: locked=false: %s", ownerID, rec.Body)
+				}
+			}
+			if rel := api.follow(t, asker, ownerID); rel.Following || !rel.Requested {
+				t.Fatalf("following a locked account: %+v", rel)
+			}
+			rec = api.do(t, http.MethodGet, "/api/v1/follow_requests", owner, nil)
+			wantStatus(t, rec, http.StatusOK)
+			if reqs := decode[[]Account](t, rec); len(reqs) != 1 || reqs[0].Username != "asker" {
+				t.Fatalf("follow requests: %s", rec.Body)
+			}
+
+			// Unlocking shows too; later follows go through at once.
+			rec = api.do(t, http.MethodPatch, "/api/v1/accounts/update_credentials", owner, tt.unlock)
+			wantStatus(t, rec, http.StatusOK)
+			if a := decode[Account](t, rec); a.Locked {
+				t.Fatalf("update_credentials answered locked=true: %s", rec.Body)
+			}
+			other, _ := api.signUp(t, "other")
+			if rel := api.follow(t, other, ownerID); !rel.Following || rel.Requested {
+				t.Fatalf("following an unlocked account: %+v", rel)
 			}
 		})
 	}

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +20,7 @@ import (
 	"github.com/starling-social/starling/oauth"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 	"github.com/starling-social/starling/statuses"
 	"github.com/starling-social/starling/timeline"
 )
@@ -56,18 +56,7 @@ func newTestAPI(t testing.TB) *testAPI { return newTestAPIWith(t, nil) }
 func newTestAPIWith(t testing.TB, configure func(*Config)) *testAPI {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	public, _ := url.Parse("https://starling.test")
 	cfg := Config{PublicURL: public, Registrations: RegistrationsOpen, RateLimits: false, Version: "0.1.0"}
 	if configure != nil {
@@ -85,6 +74,7 @@ func newTestAPIWith(t testing.TB, configure func(*Config)) *testAPI {
 		Limiter:   inmem.NewRateLimiter(),
 	}
 	api := &testAPI{Server: New(cfg, svc, testLogger(t)), Store: db, Svc: svc, Cfg: cfg, IDs: ids}
+	var err error
 	api.App, api.ClientSecret, err = svc.OAuth.RegisterApp(ctx, "Test client", "https://client.test",
 		[]string{"https://client.test/callback", oauth.OOB}, "read write follow push")
 	if err != nil {

@@ -3,7 +3,6 @@ package oauth
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,8 +12,8 @@ import (
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
-	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 )
 
 // fixture is a Service on a real SQLite store with one app and one person.
@@ -32,22 +31,12 @@ const alicePassword = "alice's password"
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	accts := accounts.New(db, ids, "https://starling.test")
 	accts.SetHashParams(accounts.HashParams{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
 	f := &fixture{s: New(db, ids, accts), db: db, clock: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
 	f.s.now = func() time.Time { return f.clock }
+	var err error
 	f.alice, err = accts.Register(ctx, accounts.RegisterInput{Username: "alice", Email: "alice@example.com",
 		Password: alicePassword, Approved: true})
 	if err != nil {

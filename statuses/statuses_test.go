@@ -3,15 +3,14 @@ package statuses_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 	"github.com/starling-social/starling/statuses"
 )
 
@@ -24,34 +23,13 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	return &env{store: db, ids: ids, svc: statuses.New(db, ids, "https://example.test/")}
 }
 
 func (e *env) account(t *testing.T, username string, edit ...func(*starling.Account)) *starling.Account {
 	t.Helper()
-	now := time.Now()
-	a := &starling.Account{ID: e.ids.Next(), Username: username, Role: starling.RoleUser, Approved: true,
-		DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
-	for _, f := range edit {
-		f(a)
-	}
-	if err := e.store.CreateAccount(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return sqlitetest.CreateAccount(t, e.store, e.ids, username, edit...)
 }
 
 func (e *env) follow(t *testing.T, follower, followee *starling.Account) {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/starling-social/starling/oauth"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 	"github.com/starling-social/starling/statuses"
 	"github.com/starling-social/starling/timeline"
 	"github.com/starling-social/starling/web"
@@ -40,19 +40,7 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	u, err := url.Parse(publicURL)
 	if err != nil {
 		t.Fatal(err)
@@ -75,16 +63,8 @@ func newSite(t *testing.T) *site {
 
 func (s *site) account(t *testing.T, username, displayName string, edit ...func(*starling.Account)) *starling.Account {
 	t.Helper()
-	now := time.Now()
-	a := &starling.Account{ID: s.ids.Next(), Username: username, DisplayName: displayName, Role: starling.RoleUser,
-		Approved: true, DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
-	for _, f := range edit {
-		f(a)
-	}
-	if err := s.store.CreateAccount(context.Background(), a); err != nil {
-		t.Fatal(err)
-	}
-	return a
+	edit = append([]func(*starling.Account){func(a *starling.Account) { a.DisplayName = displayName }}, edit...)
+	return sqlitetest.CreateAccount(t, s.store, s.ids, username, edit...)
 }
 
 func (s *site) post(t *testing.T, author *starling.Account, in statuses.CreateInput) *starling.Status {
@@ -101,6 +81,29 @@ func (s *site) get(t *testing.T, method, path string) *httptest.ResponseRecorder
 	rec := httptest.NewRecorder()
 	s.handler.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
 	return rec
+}
+
+// wantPage fails t unless rec has the status and the Location header
+// given, and a body with every string of contains and none of excludes.
+func wantPage(t *testing.T, rec *httptest.ResponseRecorder, status int, location string, contains, excludes []string) {
+	t.Helper()
+	if rec.Code != status {
+		t.Fatalf("status %d, want %d; body:\n%s", rec.Code, status, rec.Body)
+	}
+	if got := rec.Header().Get("Location"); got != location {
+		t.Errorf("Location %q, want %q", got, location)
+	}
+	body := rec.Body.String()
+	for _, want := range contains {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q; body:\n%s", want, body)
+		}
+	}
+	for _, bad := range excludes {
+		if strings.Contains(body, bad) {
+			t.Errorf("body contains %q", bad)
+		}
+	}
 }
 
 func id(st *starling.Status) string { return snowflake.Format(st.ID) }
@@ -185,29 +188,13 @@ func TestStatusPage(t *testing.T) {
 				method = http.MethodGet
 			}
 			rec := s.get(t, method, tt.path)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, rec.Body)
-			}
-			if got := rec.Header().Get("Location"); got != tt.location {
-				t.Errorf("Location %q, want %q", got, tt.location)
-			}
+			wantPage(t, rec, tt.status, tt.location, tt.contains, tt.excludes)
 			if csp := rec.Header().Get("Content-Security-Policy"); !strings.HasPrefix(csp, "default-src 'none'; style-src 'self'; img-src 'self'") {
 				t.Errorf("Content-Security-Policy = %q", csp)
 			}
 			if tt.status == 200 || tt.status == 404 {
 				if ct := rec.Header().Get("Content-Type"); ct != "text/html; charset=utf-8" {
 					t.Errorf("Content-Type = %q", ct)
-				}
-			}
-			body := rec.Body.String()
-			for _, want := range tt.contains {
-				if !strings.Contains(body, want) {
-					t.Errorf("body lacks %q; body:\n%s", want, body)
-				}
-			}
-			for _, bad := range tt.excludes {
-				if strings.Contains(body, bad) {
-					t.Errorf("body contains %q", bad)
 				}
 			}
 		})
@@ -260,23 +247,7 @@ func TestProfilePage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := s.get(t, http.MethodGet, tt.path)
-			if rec.Code != tt.status {
-				t.Fatalf("status %d, want %d; body:\n%s", rec.Code, tt.status, rec.Body)
-			}
-			if got := rec.Header().Get("Location"); got != tt.location {
-				t.Errorf("Location %q, want %q", got, tt.location)
-			}
-			body := rec.Body.String()
-			for _, want := range tt.contains {
-				if !strings.Contains(body, want) {
-					t.Errorf("body lacks %q; body:\n%s", want, body)
-				}
-			}
-			for _, bad := range tt.excludes {
-				if strings.Contains(body, bad) {
-					t.Errorf("body contains %q", bad)
-				}
-			}
+			wantPage(t, rec, tt.status, tt.location, tt.contains, tt.excludes)
 		})
 	}
 }
