@@ -48,6 +48,15 @@ func (e *env) post(t *testing.T, author *starling.Account, in statuses.CreateInp
 	return st
 }
 
+// audience creates the accounts most visibility tests need: an author,
+// a follower of the author, and a stranger who follows nobody.
+func (e *env) audience(t *testing.T) (author, follower, stranger *starling.Account) {
+	t.Helper()
+	author, follower, stranger = e.account(t, "author"), e.account(t, "follower"), e.account(t, "stranger")
+	e.follow(t, follower, author)
+	return author, follower, stranger
+}
+
 func code(err error) string { return starling.ErrorCode(err) }
 
 func details(err error) map[string][]starling.FieldError {
@@ -229,10 +238,7 @@ func TestVisibility(t *testing.T) {
 func TestReply(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	author := e.account(t, "author")
-	follower := e.account(t, "follower")
-	stranger := e.account(t, "stranger")
-	e.follow(t, follower, author)
+	author, follower, stranger := e.audience(t)
 	public := e.post(t, author, statuses.CreateInput{Text: "public"})
 	private := e.post(t, author, statuses.CreateInput{Text: "followers only", Visibility: "private"})
 
@@ -350,10 +356,7 @@ func TestDeleteAndOwn(t *testing.T) {
 func TestContext(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	author := e.account(t, "author")
-	follower := e.account(t, "follower")
-	stranger := e.account(t, "stranger")
-	e.follow(t, follower, author)
+	author, follower, stranger := e.audience(t)
 	e.follow(t, author, follower)
 
 	root := e.post(t, author, statuses.CreateInput{Text: "root"})
@@ -426,10 +429,7 @@ func ids(list []*starling.Status) []int64 {
 func TestList(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	author := e.account(t, "author")
-	follower := e.account(t, "follower")
-	stranger := e.account(t, "stranger")
-	e.follow(t, follower, author)
+	author, follower, stranger := e.audience(t)
 	public := e.post(t, author, statuses.CreateInput{Text: "public"})
 	private := e.post(t, author, statuses.CreateInput{Text: "private", Visibility: "private"})
 	missing := e.ids.Next()
