@@ -148,6 +148,12 @@ type StatusStore interface {
 	// another account, optionally only local ones (all are local until
 	// federation exists).
 	PublicTimeline(ctx context.Context, q PublicTimelineQuery, p Page) ([]*Status, error)
+	// TagTimeline is every public status (replies included, unlisted ones
+	// not, as in Mastodon) that carries the hashtag q.Tag, regardless of
+	// case: the name is lower-cased with strings.ToLower, as CreateStatus
+	// does for the stored name_lower. The caller passes a valid hashtag name
+	// in Unicode NFC (text.Normalize), the form tags are stored in.
+	TagTimeline(ctx context.Context, q TagTimelineQuery, p Page) ([]*Status, error)
 	// AccountStatuses is one account's statuses that the viewer may see
 	// (viewerID 0 is an anonymous viewer).
 	AccountStatuses(ctx context.Context, q AccountStatusesQuery, p Page) ([]*Status, error)
@@ -195,12 +201,19 @@ type PublicTimelineQuery struct {
 	LocalOnly bool
 }
 
+// TagTimelineQuery selects the statuses of one hashtag.
+type TagTimelineQuery struct {
+	Tag       string // the name without '#', in any case
+	LocalOnly bool   // changes nothing until federation exists
+}
+
 // AccountStatusesQuery selects an account's statuses.
 type AccountStatusesQuery struct {
 	AccountID      int64
-	ViewerID       int64 // 0 when anonymous
-	ExcludeReplies bool  // replies to others are left out; self-replies (threads) stay
-	OnlyMedia      bool  // statuses with media attachments only (none exist yet)
+	ViewerID       int64  // 0 when anonymous
+	ExcludeReplies bool   // replies to others are left out; self-replies (threads) stay
+	OnlyMedia      bool   // statuses with media attachments only (none exist yet)
+	Tagged         string // when set, only statuses with this hashtag, regardless of case (as TagTimeline)
 }
 
 // FollowStore keeps follows and follow requests.

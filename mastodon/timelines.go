@@ -2,17 +2,22 @@ package mastodon
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/timeline"
 )
 
-// The hashtag timeline is not served: the store has no query for it yet,
-// so /api/v1/timelines/tag/… falls through to the API's 404.
+// timelineRoutes serves the timelines, and the hashtag entity that
+// clients fetch when they open a hashtag's timeline. The hashtag entity
+// needs no scope, as in Mastodon: it tells nothing about anyone.
 func (s *Server) timelineRoutes() {
 	s.handle("GET /api/v1/timelines/home", userOnly, "read:statuses", s.homeTimeline)
 	s.handle("GET /api/v1/timelines/public", anyone, "read:statuses", s.publicTimeline)
+	s.handle("GET /api/v1/timelines/tag/{hashtag}", anyone, "read:statuses", s.tagTimeline)
 	s.handle("GET /api/v1/accounts/{id}/statuses", anyone, "read:statuses", s.accountStatuses)
+	s.handle("GET /api/v1/tags/{name}", anyone, "", s.getTag)
 }
 
 func (s *Server) homeTimeline(w http.ResponseWriter, r *http.Request) error {
@@ -65,10 +70,73 @@ func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 	return s.statusPage(w, r, list)
 }
 
+// tagTimeline serves a hashtag's timeline: its public statuses, replies
+// included. A name that is not a hashtag is an empty list, not a 404, as
+// in Mastodon, which answers [] for any tag it does not know. As on the
+// public timeline, remote=true and only_media=true are truly empty. The
+// any[], all[] and none[] filters (more hashtags) are refused rather than
+// ignored, since the store cannot apply them.
+func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.params(w, r)
+	if err != nil {
+		return err
+	}
+	page, err := parsePage(p, starling.MaxPageLimit)
+	if err != nil {
+		return err
+	}
+	q := starling.TagTimelineQuery{Tag: r.PathValue("hashtag")}
+	if q.LocalOnly, err = p.Bool("local"); err != nil {
+		return err
+	}
+	remote, err := p.Bool("remote")
+	if err != nil {
+		return err
+	}
+	onlyMedia, err := p.Bool("only_media")
+	if err != nil {
+		return err
+	}
+	for _, name := range []string{"any", "all", "none"} {
+		if slices.ContainsFunc(p.Strings(name), func(v string) bool { return strings.TrimSpace(v) != "" }) {
+			return starling.Errorf(starling.EINVALID, "Filtering by several hashtags is not supported yet")
+		}
+	}
+	if remote || onlyMedia {
+		return ok(w, []Status{})
+	}
+	list, err := s.svc.Timelines.Tag(r.Context(), q, page)
+	if starling.ErrorCode(err) == starling.ENOTFOUND {
+		return ok(w, []Status{})
+	}
+	if err != nil {
+		return err
+	}
+	return s.statusPage(w, r, list)
+}
+
+// Tag is Mastodon's Tag entity. Hashtags have no usage statistics and
+// cannot be followed yet, so History is always empty and Following false.
+type Tag struct {
+	Name      string `json:"name"`
+	URL       string `json:"url"`
+	History   []any  `json:"history"`
+	Following bool   `json:"following"`
+}
+
+// getTag serves a hashtag, which exists as soon as its name is valid (as
+// in Mastodon, which answers for tags nobody used yet); 404 otherwise.
+func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
+	name, err := timeline.TagName(r.PathValue("name"))
+	if err != nil {
+		return err
+	}
+	return ok(w, Tag{Name: name, URL: s.tagURL(name), History: []any{}})
+}
+
 // accountStatuses serves an account's statuses. Nothing can be pinned
 // yet, so pinned=true is empty; there are no reblogs, so exclude_reblogs
-// changes nothing. A filter by hashtag (tagged) is refused rather than
-// ignored, since the store cannot apply it.
+// changes nothing. tagged keeps the statuses with that hashtag.
 func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -82,10 +150,7 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(p.String("tagged")) != "" {
-		return starling.Errorf(starling.EINVALID, "Filtering by hashtag is not supported yet")
-	}
-	q := starling.AccountStatusesQuery{AccountID: id, ViewerID: viewerID(r)}
+	q := starling.AccountStatusesQuery{AccountID: id, ViewerID: viewerID(r), Tagged: strings.TrimSpace(p.String("tagged"))}
 	if q.ExcludeReplies, err = p.Bool("exclude_replies"); err != nil {
 		return err
 	}

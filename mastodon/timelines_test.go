@@ -3,6 +3,7 @@ package mastodon
 import (
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -92,7 +93,10 @@ func TestTimelineAccess(t *testing.T) {
 		{"home, malformed max_id", "/api/v1/timelines/home?max_id=x", me, 400},
 		{"public, anonymous", "/api/v1/timelines/public", "", 200},
 		{"public, malformed flag", "/api/v1/timelines/public?local=perhaps", "", 400},
-		{"hashtag timeline is not served", "/api/v1/timelines/tag/birds", "", 404},
+		{"hashtag, anonymous", "/api/v1/timelines/tag/birds", "", 200},
+		{"hashtag, wrong token", "/api/v1/timelines/tag/birds", "nope", 401},
+		{"hashtag, no read scope", "/api/v1/timelines/tag/birds", api.tokenFor(t, mustID(t, meID), "write"), 403},
+		{"hashtag, malformed flag", "/api/v1/timelines/tag/birds?local=perhaps", "", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,8 +147,8 @@ func TestAccountStatuses(t *testing.T) {
 	follower, _ := api.signUp(t, "follower")
 	api.follow(t, follower, aliceID)
 	other := api.post(t, bob, url.Values{"status": {"bob's"}})
-	public := api.post(t, alice, url.Values{"status": {"public"}})
-	private := api.post(t, alice, url.Values{"status": {"private"}, "visibility": {"private"}})
+	public := api.post(t, alice, url.Values{"status": {"public #Birds"}})
+	private := api.post(t, alice, url.Values{"status": {"private #birds"}, "visibility": {"private"}})
 	reply := api.post(t, alice, url.Values{"status": {"reply to bob"}, "in_reply_to_id": {other.ID}})
 	self := api.post(t, alice, url.Values{"status": {"thread"}, "in_reply_to_id": {public.ID}})
 	base := "/api/v1/accounts/" + aliceID + "/statuses"
@@ -165,7 +169,11 @@ func TestAccountStatuses(t *testing.T) {
 		{"pinned: nothing is pinned", base + "?pinned=true", alice, 200, []string{}},
 		{"only media: no media yet", base + "?only_media=true", "", 200, []string{}},
 		{"page", base + "?limit=2&max_id=" + reply.ID, "", 200, []string{public.ID}},
-		{"tagged is refused, not ignored", base + "?tagged=birds", "", 422, nil},
+		{"tagged, anonymous", base + "?tagged=birds", "", 200, []string{public.ID}},
+		{"tagged, follower, in another case", base + "?tagged=BIRDS", follower, 200, []string{private.ID, public.ID}},
+		{"tagged, nothing", base + "?tagged=tea", "", 200, []string{}},
+		{"tagged, not a hashtag", base + "?tagged=%23birds", "", 200, []string{}},
+		{"tagged blank: no filter", base + "?tagged=+", "", 200, []string{self.ID, reply.ID, public.ID}},
 		{"missing account", "/api/v1/accounts/123456/statuses", "", 404, nil},
 		{"missing account, pinned", "/api/v1/accounts/123456/statuses?pinned=true", "", 404, nil},
 		{"malformed flag", base + "?exclude_replies=sometimes", "", 400, nil},
@@ -180,6 +188,103 @@ func TestAccountStatuses(t *testing.T) {
 			}
 			if got := statusIDs(decode[[]Status](t, rec)); !slices.Equal(got, tt.want) {
 				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestTagTimeline(t *testing.T) {
+	api := newTestAPI(t)
+	alice, _ := api.signUp(t, "alice")
+	bob, _ := api.signUp(t, "bob")
+	first := api.post(t, alice, url.Values{"status": {"first #Birds"}})
+	api.post(t, alice, url.Values{"status": {"quiet #birds"}, "visibility": {"unlisted"}})
+	api.post(t, alice, url.Values{"status": {"friends #birds"}, "visibility": {"private"}})
+	api.post(t, alice, url.Values{"status": {"no tag: birds"}})
+	reply := api.post(t, bob, url.Values{"status": {"a reply #BIRDS"}, "in_reply_to_id": {first.ID}})
+	tea := api.post(t, bob, url.Values{"status": {"#tea and #birds"}})
+	all := []string{tea.ID, reply.ID, first.ID}
+	base := "/api/v1/timelines/tag/"
+
+	// Following the Link header walks the timeline a page at a time.
+	page1, l1 := api.getStatuses(t, base+"birds?limit=2", "")
+	if !slices.Equal(page1, all[:2]) {
+		t.Fatalf("page 1 = %v, want %v", page1, all[:2])
+	}
+	if l1["next"] != base+"birds?limit=2&max_id="+reply.ID || l1["prev"] != base+"birds?limit=2&min_id="+tea.ID {
+		t.Errorf("page 1 links = %v", l1)
+	}
+	page2, l2 := api.getStatuses(t, l1["next"], "")
+	if !slices.Equal(page2, all[2:]) {
+		t.Fatalf("page 2 = %v, want %v", page2, all[2:])
+	}
+	if end, l := api.getStatuses(t, l2["next"], ""); len(end) != 0 || len(l) != 0 {
+		t.Errorf("past the end: %v with links %v", end, l)
+	}
+
+	tests := []struct {
+		name  string
+		path  string
+		token string
+		want  []string
+	}{
+		{"public only, replies included", base + "birds", "", all},
+		{"any case", base + "BiRdS", "", all},
+		{"the author sees no more", base + "birds", alice, all},
+		{"one item", base + "tea", "", []string{tea.ID}},
+		{"page boundary: limit is the size", base + "birds?limit=3", "", all},
+		{"max_id", base + "birds?max_id=" + reply.ID, "", []string{first.ID}},
+		{"min_id", base + "birds?min_id=" + first.ID + "&limit=1", "", []string{reply.ID}},
+		{"since_id", base + "birds?since_id=" + first.ID + "&limit=1", "", []string{tea.ID}},
+		{"local", base + "birds?local=true", "", all},
+		{"remote: no federation yet", base + "birds?remote=true", "", []string{}},
+		{"only media: no media yet", base + "birds?only_media=true", "", []string{}},
+		{"nobody used it", base + "nothing", "", []string{}},
+		{"not a hashtag", base + "bird%20watching", "", []string{}},
+		{"blank any[] is no filter", base + "birds?any[]=", "", all},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, l := api.getStatuses(t, tt.path, tt.token)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			if (len(got) == 0) != (len(l) == 0) {
+				t.Errorf("%d items with links %v", len(got), l)
+			}
+		})
+	}
+	for _, filter := range []string{"any[]=tea", "all[]=tea", "none[]=tea", "any=tea"} {
+		rec := api.do(t, http.MethodGet, base+"birds?"+filter, "", nil)
+		wantStatus(t, rec, http.StatusUnprocessableEntity)
+	}
+}
+
+func TestTagEntity(t *testing.T) {
+	api := newTestAPI(t)
+	tests := []struct {
+		name   string
+		path   string
+		status int
+		want   Tag
+	}{
+		{"as asked", "/api/v1/tags/Birds", 200, Tag{Name: "Birds", URL: "https://starling.test/tags/Birds", History: []any{}}},
+		{"non-ASCII", "/api/v1/tags/caf%C3%A9", 200, Tag{Name: "café", URL: "https://starling.test/tags/caf%C3%A9", History: []any{}}},
+		{"not a hashtag", "/api/v1/tags/bird%20watching", 404, Tag{}},
+		{"digits only", "/api/v1/tags/123", 404, Tag{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := api.do(t, http.MethodGet, tt.path, "", nil)
+			wantStatus(t, rec, tt.status)
+			if tt.status != 200 {
+				return
+			}
+			if got := decode[Tag](t, rec); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			if body := rec.Body.String(); !strings.Contains(body, `"history":[]`) || !strings.Contains(body, `"following":false`) {
+				t.Errorf("body %s", body)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -232,21 +233,48 @@ func (db *DB) PublicTimeline(ctx context.Context, _ starling.PublicTimelineQuery
 	return db.page(ctx, "public timeline", where, p)
 }
 
+// TagTimeline walks the tag's entries in the (name_lower, status_id)
+// index newest first and joins each to its status, keeping the public
+// ones: paging bounds and order are on t.status_id, which that index holds
+// in order, so a page of a rare tag costs as little as one of a popular
+// tag. CROSS JOIN makes SQLite take status_tags as the outer loop whatever
+// its statistics say: walking the public statuses and looking each one's
+// tags up instead would read the whole public timeline to find a rare tag.
+// LocalOnly changes nothing yet: every status is local.
+func (db *DB) TagTimeline(ctx context.Context, q starling.TagTimelineQuery, p starling.Page) ([]*starling.Status, error) {
+	return db.pageFrom(ctx, "tag timeline", `status_tags t CROSS JOIN statuses s ON s.id = t.status_id`, "t.status_id",
+		`t.name_lower = $1 AND s.visibility = 'public'`, p, strings.ToLower(q.Tag))
+}
+
+// AccountStatuses reads the account's (account_id, id) index; Tagged
+// checks each status against the primary key of status_tags.
 func (db *DB) AccountStatuses(ctx context.Context, q starling.AccountStatusesQuery, p starling.Page) ([]*starling.Status, error) {
 	where := `s.account_id = $2 AND ` + visibleTo
+	args := []any{q.ViewerID, q.AccountID}
 	if q.ExcludeReplies {
 		where += ` AND s.in_reply_to_account_id IN (0, s.account_id)`
 	}
 	if q.OnlyMedia {
 		where += ` AND s.has_media = 1`
 	}
-	return db.page(ctx, "account statuses", where, p, q.ViewerID, q.AccountID)
+	if q.Tagged != "" {
+		args = append(args, strings.ToLower(q.Tagged))
+		where += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.name_lower = $%d)`, len(args))
+	}
+	return db.page(ctx, "account statuses", where, p, args...)
 }
 
 // page reads one page of statuses matching where, newest first.
 func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
-	where, args, reversed := pageQuery(where, "s.id", p, args)
-	ss, err := db.statuses(ctx, op, `SELECT `+statusCols+` FROM statuses s WHERE `+where, args...)
+	return db.pageFrom(ctx, op, "statuses s", "s.id", where, p, args...)
+}
+
+// pageFrom reads one page of statuses (aliased s) from the tables of from
+// that match where, newest first by key: a column equal to s.id that an
+// index on from holds in order.
+func (db *DB) pageFrom(ctx context.Context, op, from, key, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
+	where, args, reversed := pageQuery(where, key, p, args)
+	ss, err := db.statuses(ctx, op, `SELECT `+statusCols+` FROM `+from+` WHERE `+where, args...)
 	if reversed {
 		slices.Reverse(ss)
 	}

@@ -425,9 +425,17 @@ func testStatusPaging(t *testing.T, w *world) {
 	alice := w.account("alice")
 	var s []int64 // s[0] oldest
 	type lister func(p starling.Page) ([]*starling.Status, error)
+	// Every status is tagged #Paging, so that the tag queries list them all.
+	post := func() int64 { return w.post(alice, starling.VisibilityPublic, tagged("Paging")).ID }
 	listers := map[string]lister{
 		"AccountStatuses": func(p starling.Page) ([]*starling.Status, error) {
 			return w.s.AccountStatuses(w.ctx, starling.AccountStatusesQuery{AccountID: alice.ID, ViewerID: alice.ID}, p)
+		},
+		"AccountStatuses tagged": func(p starling.Page) ([]*starling.Status, error) {
+			return w.s.AccountStatuses(w.ctx, starling.AccountStatusesQuery{AccountID: alice.ID, Tagged: "paging"}, p)
+		},
+		"TagTimeline": func(p starling.Page) ([]*starling.Status, error) {
+			return w.s.TagTimeline(w.ctx, starling.TagTimelineQuery{Tag: "PAGING"}, p)
 		},
 		"PublicTimeline": func(p starling.Page) ([]*starling.Status, error) {
 			return w.s.PublicTimeline(w.ctx, starling.PublicTimelineQuery{}, p)
@@ -455,7 +463,7 @@ func testStatusPaging(t *testing.T, w *world) {
 		{"min_id", starling.Page{MinID: 1, Limit: 20}, []int64{}},
 	})
 
-	s = append(s, w.post(alice, starling.VisibilityPublic).ID)
+	s = append(s, post())
 	check("one", []pageCase{
 		{"first page", page(20), []int64{s[0]}},
 		{"limit 1", page(1), []int64{s[0]}},
@@ -468,7 +476,7 @@ func testStatusPaging(t *testing.T, w *world) {
 	})
 
 	for range 5 {
-		s = append(s, w.post(alice, starling.VisibilityPublic).ID)
+		s = append(s, post())
 	}
 	// s[0] … s[5], newest last.
 	check("six", []pageCase{
@@ -515,6 +523,54 @@ func testStatusPaging(t *testing.T, w *world) {
 			}
 			equal(t, fmt.Sprintf("%s walked with limit %d", name, limit), all, []int64{s[5], s[4], s[3], s[2], s[1], s[0]})
 		}
+	}
+}
+
+// testTagTimeline checks how the tag queries match names; which
+// statuses they let through is checked against policy in testVisibility,
+// and their paging in testStatusPaging.
+func testTagTimeline(t *testing.T, w *world) {
+	alice, bob := w.account("alice"), w.account("bob")
+	birds := w.post(alice, starling.VisibilityPublic, tagged("Birds"))
+	both := w.post(bob, starling.VisibilityPublic, tagged("birdwatching", "BIRDS"))
+	reply := w.post(bob, starling.VisibilityPublic, tagged("birds"), replyTo(birds))
+	unicode := w.post(alice, starling.VisibilityPublic, tagged("Ärger"))
+	unlisted := w.post(alice, starling.VisibilityUnlisted, tagged("birds"))
+	w.post(bob, starling.VisibilityPrivate, tagged("birds"))
+	bird := w.post(alice, starling.VisibilityPublic, tagged("Bird"))
+	deleted := w.post(alice, starling.VisibilityPublic, tagged("birds"))
+	w.ok(w.s.DeleteStatus(w.ctx, deleted.ID), "DeleteStatus")
+
+	tests := []struct {
+		tag     string
+		account *starling.Account // for AccountStatuses with Tagged
+		want    []int64
+	}{
+		{"birds", nil, []int64{reply.ID, both.ID, birds.ID}},
+		{"BiRdS", nil, []int64{reply.ID, both.ID, birds.ID}},
+		{"birds", alice, []int64{unlisted.ID, birds.ID}}, // a profile lists unlisted ones
+		{"birds", bob, []int64{reply.ID, both.ID}},
+		{"birdwatching", nil, []int64{both.ID}},
+		{"bird", nil, []int64{bird.ID}},
+		{"ärger", nil, []int64{unicode.ID}},
+		{"ÄRGER", alice, []int64{unicode.ID}},
+		{"bir", nil, []int64{}},    // a prefix is another tag
+		{"birds%", nil, []int64{}}, // no pattern matching
+		{"nothing", nil, []int64{}},
+		{"nothing", alice, []int64{}},
+	}
+	for _, tc := range tests {
+		var got []*starling.Status
+		var err error
+		what := fmt.Sprintf("TagTimeline(%q)", tc.tag)
+		if tc.account == nil {
+			got, err = w.s.TagTimeline(w.ctx, starling.TagTimelineQuery{Tag: tc.tag}, page(20))
+		} else {
+			what = fmt.Sprintf("AccountStatuses of %s tagged %q", tc.account.Username, tc.tag)
+			got, err = w.s.AccountStatuses(w.ctx, starling.AccountStatusesQuery{AccountID: tc.account.ID, Tagged: tc.tag}, page(20))
+		}
+		w.ok(err, what)
+		equal(t, what, ids(got), tc.want)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) starling.Store) {
 		{"PruneIdempotencyKeys", testPruneIdempotencyKeys},
 		{"ConcurrentDeletes", testConcurrentDeletes},
 		{"StatusPaging", testStatusPaging},
+		{"TagTimeline", testTagTimeline},
 		{"Thread", testThread},
 		{"ThreadBounds", testThreadBounds},
 		{"FollowCounts", testFollowCounts},
@@ -156,6 +158,18 @@ func mentioning(as ...*starling.Account) func(*starling.Status) {
 			s.Mentions = append(s.Mentions, starling.Mention{AccountID: a.ID, Username: a.Username})
 		}
 	}
+}
+
+// tagged gives a status hashtags, as typed (the caller deduplicates them
+// regardless of case, as package statuses does).
+func tagged(names ...string) func(*starling.Status) {
+	return func(s *starling.Status) { s.Tags = append(s.Tags, names...) }
+}
+
+// hasTag reports whether s carries the hashtag name, regardless of case,
+// which is how the tag queries must match.
+func hasTag(s *starling.Status, name string) bool {
+	return slices.ContainsFunc(s.Tags, func(t string) bool { return strings.ToLower(t) == strings.ToLower(name) })
 }
 
 func (w *world) follow(follower, followee *starling.Account) {

@@ -12,7 +12,8 @@ import (
 // testVisibility builds a small world with statuses of every visibility,
 // mention and reply target, and checks each timeline query against the
 // policy functions evaluated over all statuses: the SQL must select exactly
-// what policy.InHome, policy.InPublic and policy.CanView allow.
+// what policy.InHome, policy.InPublic and policy.CanView allow (the tag
+// timeline: what CanView lets anyone see, public only).
 func testVisibility(t *testing.T, w *world) {
 	author := w.account("author")
 	follower := w.account("follower") // follows author
@@ -32,7 +33,11 @@ func testVisibility(t *testing.T, w *world) {
 	follow(mentioned, stranger)
 
 	var all []*starling.Status
+	// Statuses carry #Birds, #birds and #Tea in turn, or no tag, so that
+	// the tag queries see every kind of status too.
+	tagSets := [][]string{{"Birds"}, {"birds", "Tea"}, {"TEA"}, nil}
 	post := func(a *starling.Account, vis starling.Visibility, opts ...func(*starling.Status)) {
+		opts = append(opts, tagged(tagSets[len(all)%len(tagSets)]...))
 		all = append(all, w.post(a, vis, opts...))
 	}
 	// Every account's first status is the one the others reply to.
@@ -120,7 +125,7 @@ func testVisibility(t *testing.T, w *world) {
 			for _, s := range ss {
 				if want, ok := live[s.ID]; !ok {
 					t.Errorf("%s %s: lists %d, which is not a live status", stage, what, s.ID)
-				} else if !slices.Equal(s.Mentions, want.Mentions) || s.Visibility != want.Visibility ||
+				} else if !slices.Equal(s.Mentions, want.Mentions) || !slices.Equal(s.Tags, want.Tags) || s.Visibility != want.Visibility ||
 					s.InReplyToAccountID != want.InReplyToAccountID {
 					t.Errorf("%s %s: status %s read as %s", stage, what, describe(want), describe(s))
 				}
@@ -160,6 +165,21 @@ func testVisibility(t *testing.T, w *world) {
 			})), public)
 		}
 
+		// The tag timeline is what anyone may see that is public, replies
+		// included, with the tag in any case.
+		anyone := policy.Viewer{}
+		for _, tag := range []string{"birds", "BIRDS", "tea", "nothing"} {
+			want := expect(func(s *starling.Status) bool {
+				return policy.CanView(anyone, s) && s.Visibility == starling.VisibilityPublic && hasTag(s, tag)
+			})
+			for _, q := range []starling.TagTimelineQuery{{Tag: tag}, {Tag: tag, LocalOnly: true}} {
+				what := fmt.Sprintf("TagTimeline(%+v)", q)
+				list := func(p starling.Page) ([]*starling.Status, error) { return w.s.TagTimeline(w.ctx, q, p) }
+				diff(what, got(what, walk(t, list)), want)
+				diff(what+" read upwards with min_id", got(what, walkUp(t, list)), want)
+			}
+		}
+
 		for _, viewer := range viewers {
 			v := policy.Viewer{}
 			name := "anonymous"
@@ -181,14 +201,17 @@ func testVisibility(t *testing.T, w *world) {
 					{AccountID: a.ID, ViewerID: v.ID},
 					{AccountID: a.ID, ViewerID: v.ID, ExcludeReplies: true},
 					{AccountID: a.ID, ViewerID: v.ID, OnlyMedia: true},
+					{AccountID: a.ID, ViewerID: v.ID, Tagged: "BIRDS"},
+					{AccountID: a.ID, ViewerID: v.ID, ExcludeReplies: true, Tagged: "tea"},
 				} {
 					want := expect(func(s *starling.Status) bool {
 						return s.AccountID == a.ID && policy.CanView(v, s) &&
 							(!q.ExcludeReplies || s.InReplyToAccountID == 0 || s.InReplyToAccountID == s.AccountID) &&
-							!q.OnlyMedia // no status has media yet
+							!q.OnlyMedia && // no status has media yet
+							(q.Tagged == "" || hasTag(s, q.Tagged))
 					})
-					what := fmt.Sprintf("AccountStatuses of %s seen by %s (exclude replies %v, only media %v)",
-						a.Username, name, q.ExcludeReplies, q.OnlyMedia)
+					what := fmt.Sprintf("AccountStatuses of %s seen by %s (exclude replies %v, only media %v, tagged %q)",
+						a.Username, name, q.ExcludeReplies, q.OnlyMedia, q.Tagged)
 					diff(what, got(what, walk(t, func(p starling.Page) ([]*starling.Status, error) {
 						return w.s.AccountStatuses(w.ctx, q, p)
 					})), want)

@@ -36,14 +36,17 @@ func TestTimelines(t *testing.T) {
 		}
 		return a.ID
 	}
-	post := func(author int64, v starling.Visibility) int64 {
+	post := func(author int64, v starling.Visibility, tags ...string) int64 {
 		id := ids.Next()
-		s := &starling.Status{ID: id, AccountID: author, Text: "x", Content: "<p>x</p>", Visibility: v, CreatedAt: snowflake.Time(id)}
+		s := &starling.Status{ID: id, AccountID: author, Text: "x", Content: "<p>x</p>", Visibility: v, Tags: tags,
+			CreatedAt: snowflake.Time(id)}
 		if _, err := db.CreateStatus(ctx, s, ""); err != nil {
 			t.Fatal(err)
 		}
 		return id
 	}
+	svc := timeline.New(db, timeline.NewStoreHome(db))
+	page := starling.Page{Limit: 20}
 	me, friend, stranger := account("me", true), account("friend", true), account("stranger", true)
 	pending := account("pending", false)
 	if err := db.Follow(ctx, me, friend); err != nil {
@@ -53,9 +56,14 @@ func TestTimelines(t *testing.T) {
 	friends := post(friend, starling.VisibilityPrivate)
 	strangers := post(stranger, starling.VisibilityPublic)
 	unlisted := post(stranger, starling.VisibilityUnlisted)
+	birder := account("birder", true)
+	birds := post(birder, starling.VisibilityPublic, "Birds")
+	post(birder, starling.VisibilityUnlisted, "birds")
+	cafe := post(birder, starling.VisibilityPublic, "Caf\u00e9") // stored in NFC, as posted text is
+	tag := func(name string) func() ([]*starling.Status, error) {
+		return func() ([]*starling.Status, error) { return svc.Tag(ctx, starling.TagTimelineQuery{Tag: name}, page) }
+	}
 
-	svc := timeline.New(db, timeline.NewStoreHome(db))
-	page := starling.Page{Limit: 20}
 	tests := []struct {
 		name string
 		read func() ([]*starling.Status, error)
@@ -68,7 +76,14 @@ func TestTimelines(t *testing.T) {
 		}, nil, ""},
 		{"public", func() ([]*starling.Status, error) {
 			return svc.Public(ctx, starling.PublicTimelineQuery{}, page)
-		}, []int64{strangers, mine}, ""},
+		}, []int64{cafe, birds, strangers, mine}, ""},
+		{"tag: public only, in any case", tag("BIRDS"), []int64{birds}, ""},
+		{"tag in another Unicode form", tag("Cafe\u0301"), []int64{cafe}, ""},
+		{"tag nobody used", tag("nothing"), nil, ""},
+		{"not a hashtag", tag("bird watching"), nil, starling.ENOTFOUND},
+		{"not a hashtag: digits only", tag("123"), nil, starling.ENOTFOUND},
+		{"not a hashtag: with its #", tag("#birds"), nil, starling.ENOTFOUND},
+		{"not a hashtag: empty", tag(""), nil, starling.ENOTFOUND},
 		{"one account, anonymous", func() ([]*starling.Status, error) {
 			return svc.Account(ctx, starling.AccountStatusesQuery{AccountID: stranger}, page)
 		}, []int64{unlisted, strangers}, ""},

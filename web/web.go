@@ -4,7 +4,7 @@
 // with recent posts, redirects from the account and status URIs the API
 // hands out (/users/username…) to those pages, and the static files those
 // pages and the API's entities point at (default avatar and header, the
-// stylesheet). It shows
+// stylesheet), and a hashtag's page of recent public posts. It shows
 // anonymous visitors only what policy lets anyone see; everything else is
 // a 404 page that does not tell a private post from a missing one.
 //
@@ -15,6 +15,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -27,6 +28,7 @@ import (
 	"github.com/starling-social/starling/accounts"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/statuses"
+	"github.com/starling-social/starling/timeline"
 )
 
 //go:embed templates/*.html
@@ -42,6 +44,9 @@ const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'se
 
 // profilePageSize is how many posts a profile page shows.
 const profilePageSize = 20
+
+// tagPageSize is how many posts a hashtag page shows.
+const tagPageSize = 20
 
 // Config is what the pages need to know about the instance.
 type Config struct {
@@ -72,7 +77,7 @@ func New(cfg Config, accounts *accounts.Service, statuses *statuses.Service, sto
 	h := &Handler{cfg: cfg, accounts: accounts, statuses: statuses, store: store, log: log,
 		pages:  map[string]*template.Template{},
 		avatar: defaultAvatar(), header: defaultHeader()}
-	for _, name := range []string{"status", "profile", "error"} {
+	for _, name := range []string{"status", "profile", "tag", "error"} {
 		// The templates are compiled into the binary, so a parse error is
 		// a bug that every test run catches.
 		h.pages[name] = template.Must(template.ParseFS(templateFiles, "templates/layout.html", "templates/"+name+".html"))
@@ -167,7 +172,7 @@ type layout struct {
 // meta fills the canonical link and the OpenGraph tags.
 type meta struct {
 	SiteName    string
-	Type        string // og:type: "article" or "profile"
+	Type        string // og:type: "article", "profile" or "website" (a hashtag)
 	Title       string
 	Description string
 	URL         string
@@ -211,19 +216,6 @@ func (h *Handler) statusURI(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// tag serves /tags/name, where the API's hashtag links point. The store
-// cannot list posts by hashtag yet, so the page says so, as a 404: there
-// is no page of posts to index or bookmark at this address yet.
-func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
-	name := r.PathValue("tag")
-	h.render(w, r, http.StatusNotFound, "error", "#"+name, nil, errorPage{
-		Heading: "#" + name,
-		Message: "Hashtag pages are not available on this server yet. " +
-			"Posts with this hashtag link here, but they cannot be listed by hashtag yet.",
-	})
-	return nil
-}
-
 // atStatus serves /@username/id.
 func (h *Handler) atStatus(w http.ResponseWriter, r *http.Request) error {
 	username, ok := strings.CutPrefix(r.PathValue("handle"), "@")
@@ -243,6 +235,9 @@ type authorView struct {
 }
 
 type statusView struct {
+	// Author is set in lists of several people's posts (a hashtag's), and
+	// nil where the page names the author once (a profile, a post).
+	Author                       *authorView
 	Path, Date, DateTime         string
 	SpoilerText                  string
 	Content                      template.HTML
@@ -413,4 +408,87 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 		NoIndex:     !account.Discoverable,
 	}, view)
 	return nil
+}
+
+type tagPage struct {
+	Name  string // as asked for, in its case
+	Posts []statusView
+	Paged bool   // the page starts below the newest posts
+	Older string // the next page's path, when there may be one
+}
+
+// tag serves /tags/name, where the API's hashtag links point: the public
+// posts with the hashtag, in any case, replies included, newest first, as
+// the API's hashtag timeline lists them; paged with max_id like a profile.
+// A name that no post can carry is a 404 page naming it.
+//
+// Posts of authors awaiting approval are left out here rather than in the
+// query, as on every page; the next page starts below the last post read,
+// shown or not, so that a page of hidden posts does not end the list.
+func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
+	name, err := timeline.TagName(r.PathValue("tag"))
+	if err != nil {
+		raw := r.PathValue("tag")
+		h.render(w, r, http.StatusNotFound, "error", "#"+raw, nil, errorPage{
+			Heading: "#" + raw,
+			Message: "This is not a hashtag, so no post can have it.",
+		})
+		return nil
+	}
+	page := starling.Page{Limit: tagPageSize}
+	if v := r.URL.Query().Get("max_id"); v != "" {
+		var ok bool
+		if page.MaxID, ok = snowflake.Parse(v); !ok {
+			return notFound()
+		}
+	}
+	posts, err := h.store.TagTimeline(r.Context(), starling.TagTimelineQuery{Tag: name}, page)
+	if err != nil {
+		return err
+	}
+	authors, err := h.authors(r.Context(), posts)
+	if err != nil {
+		return err
+	}
+	path := "/tags/" + url.PathEscape(name)
+	view := tagPage{Name: name, Paged: page.MaxID != 0}
+	for _, st := range posts {
+		if a, ok := authors[st.AccountID]; ok {
+			v, author := viewStatus(st, a.Username), authorOf(a)
+			v.Author = &author
+			view.Posts = append(view.Posts, v)
+		}
+	}
+	if len(posts) == tagPageSize {
+		view.Older = path + "?max_id=" + snowflake.Format(posts[len(posts)-1].ID)
+	}
+	h.render(w, r, http.StatusOK, "tag", "#"+name, &meta{
+		SiteName:    h.cfg.Title,
+		Type:        "website",
+		Title:       "#" + name,
+		Description: "Public posts with the hashtag #" + name + " on " + h.cfg.Title,
+		URL:         h.absURL(path),
+		Image:       h.absURL("/static/avatar.png"),
+	}, view)
+	return nil
+}
+
+// authors reads the authors of posts in one query and keeps those that
+// visitors may see.
+func (h *Handler) authors(ctx context.Context, posts []*starling.Status) (map[int64]*starling.Account, error) {
+	ids := make([]int64, 0, len(posts))
+	for _, st := range posts {
+		ids = append(ids, st.AccountID)
+	}
+	list, err := h.store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*starling.Account, len(list))
+	for _, a := range list {
+		if a.Visible() {
+			out[a.ID] = a
+		}
+	}
+	return out, nil
 }
