@@ -50,7 +50,7 @@ func (s *Server) setLink(w http.ResponseWriter, r *http.Request, newest, oldest 
 			qq[k] = vs
 		}
 		qq.Set(key, strconv.FormatInt(v, 10))
-		return "<" + s.absURL(r.URL.Path) + "?" + qq.Encode() + ">"
+		return "<" + s.absURL(r.URL.EscapedPath()) + "?" + qq.Encode() + ">"
 	}
 	parts := []string{link("max_id", oldest) + `; rel="next"`, link("min_id", newest) + `; rel="prev"`}
 	w.Header().Set("Link", strings.Join(parts, ", "))

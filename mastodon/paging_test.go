@@ -54,6 +54,9 @@ func TestSetLink(t *testing.T) {
 		want   string
 	}{
 		{"empty page has no header", "/api/v1/timelines/home", 0, ""},
+		{"non-ASCII path stays escaped", "/api/v1/timelines/tag/caf%C3%A9", 1,
+			`<https://starling.test/api/v1/timelines/tag/caf%C3%A9?max_id=10>; rel="next", ` +
+				`<https://starling.test/api/v1/timelines/tag/caf%C3%A9?min_id=20>; rel="prev"`},
 		{"keeps other parameters, drops old cursors", "/api/v1/timelines/home?limit=2&max_id=99&local=true", 2,
 			`<https://starling.test/api/v1/timelines/home?limit=2&local=true&max_id=10>; rel="next", ` +
 				`<https://starling.test/api/v1/timelines/home?limit=2&local=true&min_id=20>; rel="prev"`},

@@ -176,8 +176,6 @@ func TestStatusPage(t *testing.T) {
 		{name: "account uri", path: "/users/Alice", status: 301, location: "/@Alice"},
 		{name: "account uri escapes", path: "/users/a%2Fb", status: 301, location: "/@a%2Fb"},
 		{name: "account uri, POST", method: http.MethodPost, path: "/users/Alice", status: 405},
-		{name: "hashtag", path: "/tags/Birds", status: 404, contains: []string{
-			"<title>#Birds - Test Social</title>", "Hashtag pages are not available on this server yet"}},
 		{name: "hashtag escaped", path: "/tags/%3Cb%3E", status: 404, contains: []string{"#&lt;b&gt;"},
 			excludes: []string{"<b>"}},
 	}
@@ -301,7 +299,7 @@ func TestAPIAlongside(t *testing.T) {
 	}{
 		{"/api/v1/statuses/" + id(public), 200},
 		{"/api/v1/nothing/here", 404},
-		{"/api/v1/timelines/tag/birds", 404},
+		{"/api/v1/timelines/tag/birds", 200},
 		{"/api/v1", 404},
 		{"/api", 404},
 		{"/.well-known/host-meta", 404},
