@@ -2,39 +2,21 @@ package timeline_test
 
 import (
 	"context"
-	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/snowflake"
-	"github.com/starling-social/starling/sqlite"
+	"github.com/starling-social/starling/sqlite/sqlitetest"
 	"github.com/starling-social/starling/timeline"
 )
 
 func TestTimelines(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "starling.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	ids, err := snowflake.New(1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := sqlitetest.Open(t)
+	ids := sqlitetest.IDs(t)
 	account := func(name string, approved bool) int64 {
-		now := time.Now()
-		a := &starling.Account{ID: ids.Next(), Username: name, Role: starling.RoleUser, Approved: approved,
-			DefaultVisibility: starling.VisibilityPublic, CreatedAt: now, UpdatedAt: now}
-		if err := db.CreateAccount(ctx, a); err != nil {
-			t.Fatal(err)
-		}
-		return a.ID
+		return sqlitetest.CreateAccount(t, db, ids, name, func(a *starling.Account) { a.Approved = approved }).ID
 	}
 	post := func(author int64, v starling.Visibility, tags ...string) int64 {
 		id := ids.Next()
