@@ -10,13 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
-
-const accountCols = `a.id, a.username, a.email, a.password_hash, a.display_name, a.note, a.note_html,
-	a.locked, a.bot, a.discoverable, a.fields, a.role, a.approved, a.sign_up_reason, a.locale,
-	a.default_visibility, a.default_sensitive, a.default_language,
-	a.created_at, a.updated_at, a.last_status_at,
-	a.statuses_count, a.followers_count, a.following_count`
 
 // field is the stored form of a starling.Field.
 type field struct {
@@ -50,16 +45,7 @@ func decodeFields(s string) ([]starling.Field, error) {
 	return out, nil
 }
 
-// normFields rounds the verification times as the database will.
-func normFields(fs []starling.Field) {
-	for i := range fs {
-		fs[i].VerifiedAt = normTime(fs[i].VerifiedAt)
-	}
-}
-
-type scanner interface{ Scan(dest ...any) error }
-
-func scanAccount(row scanner) (*starling.Account, error) {
+func scanAccount(row sqlstore.Scanner) (*starling.Account, error) {
 	var (
 		a                    starling.Account
 		fields, role, vis    string
@@ -79,7 +65,7 @@ func scanAccount(row scanner) (*starling.Account, error) {
 	}
 	a.Role = starling.Role(role)
 	a.DefaultVisibility = starling.Visibility(vis)
-	a.CreatedAt, a.UpdatedAt, a.LastStatusAt = normTime(createdAt), normTime(updatedAt), fromNullTime(lastStatusAt)
+	a.CreatedAt, a.UpdatedAt, a.LastStatusAt = sqlstore.NormTime(createdAt), sqlstore.NormTime(updatedAt), fromNullTime(lastStatusAt)
 	return &a, nil
 }
 
@@ -92,27 +78,13 @@ func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
 // transaction. A zero CreatedAt or UpdatedAt of a, or CreatedAt of t, is
 // set to now.
 func (db *DB) CreateAccountWithToken(ctx context.Context, a *starling.Account, t *starling.Token) error {
-	stamp(&a.CreatedAt)
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
-	}
-	a.UpdatedAt, a.LastStatusAt = normTime(a.UpdatedAt), normTime(a.LastStatusAt)
-	normFields(a.Fields)
+	sqlstore.PrepareAccount(a, t)
 	fields, err := encodeFields(a.Fields)
 	if err != nil {
 		return starling.Internal(err, "create account")
 	}
-	if t != nil {
-		t.AccountID = a.ID
-		stamp(&t.CreatedAt)
-	}
 	err = db.write(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO accounts (id, username, username_lower, email, email_lower,
-			password_hash, display_name, display_name_lower, note, note_html, locked, bot, discoverable, fields,
-			role, approved, sign_up_reason, locale, default_visibility, default_sensitive, default_language,
-			created_at, updated_at, last_status_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-			$23, $24)`,
+		_, err := tx.Exec(ctx, sqlstore.InsertAccount,
 			a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
 			a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
 			a.Locked, a.Bot, a.Discoverable, fields,
@@ -122,7 +94,7 @@ func (db *DB) CreateAccountWithToken(ctx context.Context, a *starling.Account, t
 		if err != nil || t == nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, tokenInsert, tokenArgs(t)...)
+		_, err = tx.Exec(ctx, sqlstore.InsertToken, tokenArgs(t)...)
 		return err
 	})
 	if err != nil {
@@ -143,9 +115,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, update func(*starling
 	)
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var err error
-		a, err = scanAccount(tx.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE a.id = $1 FOR UPDATE`, id))
+		a, err = scanAccount(tx.QueryRow(ctx, `SELECT `+sqlstore.AccountCols+` FROM accounts a WHERE a.id = $1 FOR UPDATE`, id))
 		if isNoRows(err) {
-			return notFound()
+			return sqlstore.NotFound()
 		}
 		if err != nil {
 			return err
@@ -153,18 +125,13 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, update func(*starling
 		if updateErr = update(a); updateErr != nil {
 			return updateErr
 		}
-		normFields(a.Fields)
+		sqlstore.NormFields(a.Fields)
 		fields, err := encodeFields(a.Fields)
 		if err != nil {
 			return err
 		}
-		a.UpdatedAt = now()
-		_, err = tx.Exec(ctx, `UPDATE accounts SET email = $2, email_lower = $3, password_hash = $4,
-			display_name = $5, display_name_lower = $6, note = $7, note_html = $8,
-			locked = $9, bot = $10, discoverable = $11, fields = $12, role = $13, approved = $14,
-			default_visibility = $15, default_sensitive = $16, default_language = $17, updated_at = $18,
-			sign_up_reason = $19, locale = $20
-			WHERE id = $1`,
+		a.UpdatedAt = sqlstore.Now()
+		_, err = tx.Exec(ctx, sqlstore.UpdateAccount,
 			a.ID, a.Email, strings.ToLower(a.Email), a.PasswordHash,
 			a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
 			a.Locked, a.Bot, a.Discoverable, fields, string(a.Role), a.Approved,
@@ -182,9 +149,9 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, update func(*starling
 }
 
 func (db *DB) accountWhere(ctx context.Context, op, where string, args ...any) (*starling.Account, error) {
-	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+accountCols+` FROM accounts a WHERE `+where, args...))
+	a, err := scanAccount(db.pool.QueryRow(ctx, `SELECT `+sqlstore.AccountCols+` FROM accounts a WHERE `+where, args...))
 	if isNoRows(err) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -198,7 +165,7 @@ func (db *DB) AccountByID(ctx context.Context, id int64) (*starling.Account, err
 
 func (db *DB) AccountByUsername(ctx context.Context, username string) (*starling.Account, error) {
 	if !storable(username) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.accountWhere(ctx, "account by username", `a.username_lower = $1`, strings.ToLower(username))
 }
@@ -206,7 +173,7 @@ func (db *DB) AccountByUsername(ctx context.Context, username string) (*starling
 // AccountByEmail never matches the empty address, which many accounts share.
 func (db *DB) AccountByEmail(ctx context.Context, email string) (*starling.Account, error) {
 	if email == "" || !storable(email) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.accountWhere(ctx, "account by email", `a.email_lower = $1`, strings.ToLower(email))
 }
@@ -227,7 +194,7 @@ func (db *DB) AccountsByIDs(ctx context.Context, ids []int64) ([]*starling.Accou
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return db.accounts(ctx, "accounts by ids", `SELECT `+accountCols+` FROM accounts a WHERE a.id = ANY ($1)`, ids)
+	return db.accounts(ctx, "accounts by ids", `SELECT `+sqlstore.AccountCols+` FROM accounts a WHERE a.id = ANY ($1)`, ids)
 }
 
 func (db *DB) AccountsByUsernames(ctx context.Context, usernames []string) ([]*starling.Account, error) {
@@ -240,7 +207,7 @@ func (db *DB) AccountsByUsernames(ctx context.Context, usernames []string) ([]*s
 			lower = append(lower, strings.ToLower(u))
 		}
 	}
-	return db.accounts(ctx, "accounts by usernames", `SELECT `+accountCols+` FROM accounts a
+	return db.accounts(ctx, "accounts by usernames", `SELECT `+sqlstore.AccountCols+` FROM accounts a
 		WHERE a.username_lower = ANY ($1)`, lower)
 }
 
@@ -253,7 +220,7 @@ func (db *DB) SearchAccounts(ctx context.Context, query string, limit, offset in
 	if q == "" || !storable(q) {
 		return nil, nil
 	}
-	return db.accounts(ctx, "search accounts", `SELECT `+accountCols+` FROM accounts a
+	return db.accounts(ctx, "search accounts", `SELECT `+sqlstore.AccountCols+` FROM accounts a
 		WHERE a.approved
 		AND ((a.username_lower >= $1 AND a.username_lower < $2)
 		  OR (a.display_name_lower >= $1 AND a.display_name_lower < $2))

@@ -8,15 +8,15 @@
 // counters updated in place) rather than by a stricter isolation level that
 // would need retries; rows are locked accounts first, then statuses, and
 // accounts in id order, so that concurrent writers cannot deadlock.
+//
+// The SQL and the query building it shares with the other adapter are in
+// package sqlstore; the SQL here is what its dialect writes differently.
 package postgres
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"strconv"
-	"strings"
 	"time"
 
 	"embed"
@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -63,8 +64,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 // named after the schema, so that instances starting together take turns:
 // the first applies the migrations, the others find them applied.
 func (db *DB) Migrate(ctx context.Context) error {
-	// Glob lists the files in name order, which is version order.
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	migs, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -78,35 +78,20 @@ func (db *DB) Migrate(ctx context.Context) error {
 		)`); err != nil {
 			return err
 		}
-		last := 0
-		for _, name := range names {
-			version, err := migrationVersion(name)
-			if err != nil {
-				return err
-			}
-			// Two files with one number would leave the second unapplied.
-			if version == last {
-				return fmt.Errorf("migration %s: version %d used twice", name, version)
-			}
-			last = version
+		for _, m := range migs {
 			var done bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`,
-				version).Scan(&done); err != nil {
+			if err := tx.QueryRow(ctx, sqlstore.MigrationApplied, m.Version).Scan(&done); err != nil {
 				return err
 			}
 			if done {
 				continue
 			}
-			body, err := migrations.ReadFile(name)
-			if err != nil {
-				return err
-			}
 			// Without arguments Exec uses the simple protocol, which
 			// runs a file of several statements.
-			if _, err := tx.Exec(ctx, string(body)); err != nil {
-				return fmt.Errorf("%s: %w", name, err)
+			if _, err := tx.Exec(ctx, m.SQL); err != nil {
+				return fmt.Errorf("%s: %w", m.Name, err)
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, version); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, m.Version); err != nil {
 				return err
 			}
 		}
@@ -116,17 +101,6 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil
-}
-
-// migrationVersion reads the number that starts a migration's file name.
-func migrationVersion(name string) (int, error) {
-	base := strings.TrimPrefix(name, "migrations/")
-	digits, _, _ := strings.Cut(base, "_")
-	v, err := strconv.Atoi(digits)
-	if err != nil {
-		return 0, fmt.Errorf("migration %s: name does not start with a version number", name)
-	}
-	return v, nil
 }
 
 func (db *DB) Ping(ctx context.Context) error {
@@ -180,32 +154,6 @@ func dbError(err error, op string) error {
 	return starling.Internal(err, op)
 }
 
-func notFound() error {
-	return starling.Errorf(starling.ENOTFOUND, "Record not found")
-}
-
-// normTime is what a time becomes after a round trip through the
-// database, as the adapters agree to return it: UTC, to the millisecond.
-// Write methods store it back into the caller's struct so that it equals
-// what later reads return.
-func normTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Millisecond)
-}
-
-// now is the current time as the database will store it.
-func now() time.Time { return normTime(time.Now()) }
-
-// stamp sets a zero creation time to now and rounds it as stored.
-func stamp(t *time.Time) {
-	if t.IsZero() {
-		*t = now()
-	}
-	*t = normTime(*t)
-}
-
 // nullTime stores the zero time as NULL.
 func nullTime(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -219,7 +167,7 @@ func fromNullTime(t *time.Time) time.Time {
 	if t == nil {
 		return time.Time{}
 	}
-	return normTime(*t)
+	return sqlstore.NormTime(*t)
 }
 
 // nullID stores the id 0 ("none") as NULL, for foreign keys.
@@ -228,29 +176,6 @@ func nullID(id int64) *int64 {
 		return nil
 	}
 	return &id
-}
-
-// pageQuery appends to where (a condition on key, which is the column the
-// list is ordered by) the bounds of p, and returns the ORDER BY and LIMIT
-// clause. With MinID the query reads upwards from the cursor, so the rows
-// come oldest first and the caller must reverse them (reversed is true).
-func pageQuery(where, key string, p starling.Page, args []any) (string, []any, bool) {
-	if p.MaxID > 0 {
-		args = append(args, p.MaxID)
-		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
-	}
-	if p.SinceID > 0 {
-		args = append(args, p.SinceID)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
-	}
-	order := "DESC"
-	if p.MinID > 0 {
-		args = append(args, p.MinID)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
-		order = "ASC"
-	}
-	args = append(args, p.Limit)
-	return fmt.Sprintf("%s ORDER BY %s %s LIMIT $%d", where, key, order, len(args)), args, order == "ASC"
 }
 
 // isNoRows reports whether err says a single-row query found nothing.

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 // Follow inserts the follow unless it exists, and moves the counters only
@@ -15,8 +16,7 @@ import (
 // second waits for the first to commit and then inserts nothing.
 func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID); err != nil {
+		if _, err := tx.Exec(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
 		return follow(ctx, tx, followerID, followeeID)
@@ -28,8 +28,7 @@ func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
 }
 
 func follow(ctx context.Context, tx pgx.Tx, followerID, followeeID int64) error {
-	tag, err := tx.Exec(ctx, `INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, now())
+	tag, err := tx.Exec(ctx, sqlstore.InsertFollow, followerID, followeeID, sqlstore.Now())
 	if err != nil {
 		return err
 	}
@@ -63,12 +62,10 @@ func addFollowCounts(ctx context.Context, tx pgx.Tx, tag pgconn.CommandTag, foll
 
 func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID); err != nil {
+		if _, err := tx.Exec(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID)
+		tag, err := tx.Exec(ctx, sqlstore.DeleteFollow, followerID, followeeID)
 		if err != nil {
 			return err
 		}
@@ -81,8 +78,7 @@ func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error 
 }
 
 func (db *DB) CreateFollowRequest(ctx context.Context, followerID, followeeID int64) error {
-	_, err := db.pool.Exec(ctx, `INSERT INTO follow_requests (follower_id, followee_id, created_at)
-		VALUES ($1, $2, $3) ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, now())
+	_, err := db.pool.Exec(ctx, sqlstore.InsertFollowRequest, followerID, followeeID, sqlstore.Now())
 	if err != nil {
 		return dbError(err, "create follow request")
 	}
@@ -114,26 +110,24 @@ func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID in
 
 // deleteRequest deletes the request, ENOTFOUND when there was none.
 func deleteRequest(ctx context.Context, tx pgx.Tx, followerID, followeeID int64) error {
-	tag, err := tx.Exec(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-		followerID, followeeID)
+	tag, err := tx.Exec(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID)
 	if err != nil {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return notFound()
+		return sqlstore.NotFound()
 	}
 	return nil
 }
 
 func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "follow requests", `follow_requests e JOIN accounts a ON a.id = e.follower_id`,
-		`e.followee_id = $1`, accountID, p)
+	return db.edges(ctx, "follow requests", sqlstore.FollowRequestEdges, accountID, p)
 }
 
 // CountFollowRequests counts with the (followee_id, id) index alone.
 func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, error) {
 	var n int64
-	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM follow_requests WHERE followee_id = $1`, accountID).Scan(&n)
+	err := db.pool.QueryRow(ctx, sqlstore.CountFollowRequests, accountID).Scan(&n)
 	if err != nil {
 		return 0, starling.Internal(err, "count follow requests")
 	}
@@ -141,26 +135,23 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 }
 
 func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "followers", `follows e JOIN accounts a ON a.id = e.follower_id`,
-		`e.followee_id = $1`, accountID, p)
+	return db.edges(ctx, "followers", sqlstore.FollowerEdges, accountID, p)
 }
 
 func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "following", `follows e JOIN accounts a ON a.id = e.followee_id`,
-		`e.follower_id = $1`, accountID, p)
+	return db.edges(ctx, "following", sqlstore.FollowingEdges, accountID, p)
 }
 
-// edges pages through from (which names the edge table e and joins the
-// listed account as a) by the edge id.
-func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	where, args, reversed := pageQuery(where, "e.id", p, []any{accountID})
-	rows, err := db.pool.Query(ctx, `SELECT e.id, `+accountCols+` FROM `+from+` WHERE `+where, args...)
+// edges reads one page of the edge list e of accountID.
+func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	query, args, reversed := e.Page(accountID, p)
+	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, starling.Internal(err, op)
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (starling.Edge, error) {
 		var cursor int64
-		a, err := scanAccount(prefixed{row, &cursor})
+		a, err := scanAccount(sqlstore.Prefixed{Row: row, First: &cursor})
 		return starling.Edge{Cursor: cursor, Account: a}, err
 	})
 	if err != nil {
@@ -170,17 +161,6 @@ func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64
 		slices.Reverse(out)
 	}
 	return out, nil
-}
-
-// prefixed scans one extra leading column into first, so that scanAccount
-// can read rows that start with an edge id.
-type prefixed struct {
-	row   scanner
-	first any
-}
-
-func (p prefixed) Scan(dest ...any) error {
-	return p.row.Scan(append([]any{p.first}, dest...)...)
 }
 
 // Relationships reads every flag for all the ids in one query; ids of

@@ -7,17 +7,17 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 // CreateApp inserts app. A zero CreatedAt is set to now.
 func (db *DB) CreateApp(ctx context.Context, app *starling.App) error {
-	stamp(&app.CreatedAt)
+	sqlstore.Stamp(&app.CreatedAt)
 	uris := app.RedirectURIs
 	if uris == nil {
 		uris = []string{} // the column is NOT NULL
 	}
-	_, err := db.pool.Exec(ctx, `INSERT INTO apps (id, name, website, redirect_uris, scopes, client_id,
-		client_secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err := db.pool.Exec(ctx, sqlstore.InsertApp,
 		app.ID, app.Name, app.Website, uris, app.Scopes, app.ClientID, app.ClientSecretHash, app.CreatedAt)
 	if err != nil {
 		return dbError(err, "create app")
@@ -30,11 +30,10 @@ func (db *DB) app(ctx context.Context, op, where string, arg any) (*starling.App
 		app       starling.App
 		createdAt time.Time
 	)
-	err := db.pool.QueryRow(ctx, `SELECT id, name, website, redirect_uris, scopes, client_id,
-		client_secret_hash, created_at FROM apps WHERE `+where, arg).
+	err := db.pool.QueryRow(ctx, `SELECT `+sqlstore.AppCols+` FROM apps WHERE `+where, arg).
 		Scan(&app.ID, &app.Name, &app.Website, &app.RedirectURIs, &app.Scopes, &app.ClientID, &app.ClientSecretHash, &createdAt)
 	if isNoRows(err) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -42,7 +41,7 @@ func (db *DB) app(ctx context.Context, op, where string, arg any) (*starling.App
 	if len(app.RedirectURIs) == 0 {
 		app.RedirectURIs = nil
 	}
-	app.CreatedAt = normTime(createdAt)
+	app.CreatedAt = sqlstore.NormTime(createdAt)
 	return &app, nil
 }
 
@@ -52,22 +51,17 @@ func (db *DB) AppByID(ctx context.Context, id int64) (*starling.App, error) {
 
 func (db *DB) AppByClientID(ctx context.Context, clientID string) (*starling.App, error) {
 	if !storable(clientID) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.app(ctx, "app by client id", `client_id = $1`, clientID)
 }
 
-// tokenInsert and tokenArgs insert a token, for CreateToken and RotateToken.
-const tokenInsert = `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)`
-
+// tokenArgs are the arguments of sqlstore.InsertToken for t.
 func tokenArgs(t *starling.Token) []any {
 	return []any{t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, t.CreatedAt}
 }
 
-const tokenCols = `id, access_hash, refresh_hash, app_id, account_id, scopes, created_at`
-
-func scanToken(row scanner) (*starling.Token, error) {
+func scanToken(row sqlstore.Scanner) (*starling.Token, error) {
 	var (
 		t              starling.Token
 		appID, account *int64
@@ -82,23 +76,23 @@ func scanToken(row scanner) (*starling.Token, error) {
 	if account != nil {
 		t.AccountID = *account
 	}
-	t.CreatedAt = normTime(createdAt)
+	t.CreatedAt = sqlstore.NormTime(createdAt)
 	return &t, nil
 }
 
 // CreateToken inserts t. A zero CreatedAt is set to now.
 func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
-	stamp(&t.CreatedAt)
-	if _, err := db.pool.Exec(ctx, tokenInsert, tokenArgs(t)...); err != nil {
+	sqlstore.Stamp(&t.CreatedAt)
+	if _, err := db.pool.Exec(ctx, sqlstore.InsertToken, tokenArgs(t)...); err != nil {
 		return dbError(err, "create token")
 	}
 	return nil
 }
 
 func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
-	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+tokenCols+` FROM tokens WHERE `+where, arg))
+	t, err := scanToken(db.pool.QueryRow(ctx, `SELECT `+sqlstore.TokenCols+` FROM tokens WHERE `+where, arg))
 	if isNoRows(err) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -110,7 +104,7 @@ func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.T
 // token found is live.
 func (db *DB) TokenByAccessHash(ctx context.Context, hash string) (*starling.Token, error) {
 	if !storable(hash) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.token(ctx, "token by access hash", `access_hash = $1`, hash)
 }
@@ -119,7 +113,7 @@ func (db *DB) TokenByAccessHash(ctx context.Context, hash string) (*starling.Tok
 // refresh token.
 func (db *DB) TokenByRefreshHash(ctx context.Context, hash string) (*starling.Token, error) {
 	if hash == "" || !storable(hash) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.token(ctx, "token by refresh hash", `refresh_hash = $1`, hash)
 }
@@ -137,21 +131,20 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 // no row (READ COMMITTED re-checks the row, which is gone): ENOTFOUND.
 func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starling.Token) (*starling.Token, error) {
 	if refreshHash == "" || !storable(refreshHash) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
-	stamp(&next.CreatedAt)
+	sqlstore.Stamp(&next.CreatedAt)
 	var old *starling.Token
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var err error
-		old, err = scanToken(tx.QueryRow(ctx, `DELETE FROM tokens WHERE refresh_hash = $1
-			RETURNING `+tokenCols, refreshHash))
+		old, err = scanToken(tx.QueryRow(ctx, sqlstore.RotateToken, refreshHash))
 		if isNoRows(err) {
-			return notFound()
+			return sqlstore.NotFound()
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, tokenInsert, tokenArgs(next)...)
+		_, err = tx.Exec(ctx, sqlstore.InsertToken, tokenArgs(next)...)
 		return err
 	})
 	if err != nil {
@@ -162,11 +155,9 @@ func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starlin
 
 // CreateAuthCode inserts c. A zero CreatedAt is set to now.
 func (db *DB) CreateAuthCode(ctx context.Context, c *starling.AuthCode) error {
-	stamp(&c.CreatedAt)
-	c.ExpiresAt = normTime(c.ExpiresAt)
-	_, err := db.pool.Exec(ctx, `INSERT INTO auth_codes (hash, app_id, account_id, redirect_uri, scopes,
-		code_challenge, code_challenge_method, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	sqlstore.Stamp(&c.CreatedAt)
+	c.ExpiresAt = sqlstore.NormTime(c.ExpiresAt)
+	_, err := db.pool.Exec(ctx, sqlstore.InsertAuthCode,
 		c.Hash, c.AppID, c.AccountID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod,
 		c.CreatedAt, c.ExpiresAt)
 	if err != nil {
@@ -179,23 +170,21 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *starling.AuthCode) error {
 // concurrent takers only one gets it.
 func (db *DB) TakeAuthCode(ctx context.Context, hash string) (*starling.AuthCode, error) {
 	if !storable(hash) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	var (
 		c                    starling.AuthCode
 		createdAt, expiresAt time.Time
 	)
-	err := db.pool.QueryRow(ctx, `DELETE FROM auth_codes WHERE hash = $1
-		RETURNING hash, app_id, account_id, redirect_uri, scopes, code_challenge, code_challenge_method,
-		created_at, expires_at`, hash).
+	err := db.pool.QueryRow(ctx, sqlstore.TakeAuthCode, hash).
 		Scan(&c.Hash, &c.AppID, &c.AccountID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod,
 			&createdAt, &expiresAt)
 	if isNoRows(err) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, "take auth code")
 	}
-	c.CreatedAt, c.ExpiresAt = normTime(createdAt), normTime(expiresAt)
+	c.CreatedAt, c.ExpiresAt = sqlstore.NormTime(createdAt), sqlstore.NormTime(expiresAt)
 	return &c, nil
 }

@@ -2,9 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -12,29 +9,10 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
-// idempotencyWindow is how long an idempotency key stands for the status
-// first posted with it.
-const idempotencyWindow = starling.IdempotencyWindow
-
-// pruneBatch is how many idempotency keys PruneIdempotencyKeys deletes per
-// transaction.
-const pruneBatch = 1000
-
-// keyDigest is how an idempotency key is stored: the header that carries
-// it may hold any bytes, of any length, and a digest fits the column and its
-// index whatever they are.
-func keyDigest(key string) string {
-	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
-}
-
-const statusCols = `s.id, s.account_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility,
-	s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.application_id, s.created_at, s.edited_at,
-	s.replies_count, s.reblogs_count, s.favourites_count`
-
-func scanStatus(row scanner) (*starling.Status, error) {
+func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 	var (
 		s         starling.Status
 		vis       string
@@ -48,7 +26,7 @@ func scanStatus(row scanner) (*starling.Status, error) {
 		return nil, err
 	}
 	s.Visibility = starling.Visibility(vis)
-	s.CreatedAt, s.EditedAt = normTime(createdAt), fromNullTime(editedAt)
+	s.CreatedAt, s.EditedAt = sqlstore.NormTime(createdAt), fromNullTime(editedAt)
 	return &s, nil
 }
 
@@ -62,30 +40,22 @@ func scanStatus(row scanner) (*starling.Status, error) {
 // The window is measured from s.CreatedAt, which the caller sets to the
 // time of posting.
 func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyKey string) (*starling.Status, error) {
-	s.CreatedAt, s.EditedAt = normTime(s.CreatedAt), normTime(s.EditedAt)
+	s.CreatedAt, s.EditedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt)
 	var prior int64
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		if idempotencyKey != "" {
-			key := keyDigest(idempotencyKey)
+			key := sqlstore.KeyDigest(idempotencyKey)
 			var claimed int64
-			err := tx.QueryRow(ctx, `INSERT INTO idempotency_keys (account_id, key, status_id, created_at)
-				VALUES ($1, $2, $3, $4)
-				ON CONFLICT (account_id, key) DO UPDATE
-				SET status_id = excluded.status_id, created_at = excluded.created_at
-				WHERE idempotency_keys.created_at <= $5
-				RETURNING status_id`,
-				s.AccountID, key, s.ID, s.CreatedAt, s.CreatedAt.Add(-idempotencyWindow)).Scan(&claimed)
+			err := tx.QueryRow(ctx, sqlstore.ClaimIdempotencyKey,
+				s.AccountID, key, s.ID, s.CreatedAt, s.CreatedAt.Add(-starling.IdempotencyWindow)).Scan(&claimed)
 			if isNoRows(err) {
-				return tx.QueryRow(ctx, `SELECT status_id FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
-					s.AccountID, key).Scan(&prior)
+				return tx.QueryRow(ctx, sqlstore.PriorIdempotencyKey, s.AccountID, key).Scan(&prior)
 			}
 			if err != nil {
 				return err
 			}
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO statuses (id, account_id, text, content, spoiler_text, sensitive,
-			visibility, language, in_reply_to_id, in_reply_to_account_id, application_id, created_at, edited_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		_, err := tx.Exec(ctx, sqlstore.InsertStatus,
 			s.ID, s.AccountID, s.Text, s.Content, s.SpoilerText, s.Sensitive,
 			string(s.Visibility), s.Language, s.InReplyToID, s.InReplyToAccountID, s.ApplicationID,
 			s.CreatedAt, nullTime(s.EditedAt))
@@ -126,9 +96,8 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 				return err
 			}
 		}
-		if s.InReplyToID != 0 && countsAsReply(s.Visibility) {
-			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`,
-				s.InReplyToID)
+		if s.InReplyToID != 0 && sqlstore.CountsAsReply(s.Visibility) {
+			_, err = tx.Exec(ctx, sqlstore.AddReply, s.InReplyToID)
 		}
 		return err
 	})
@@ -142,12 +111,12 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 }
 
 func (db *DB) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
-	ss, err := db.statuses(ctx, "status by id", `SELECT `+statusCols+` FROM statuses s WHERE s.id = $1`, id)
+	ss, err := db.statuses(ctx, "status by id", `SELECT `+sqlstore.StatusCols+` FROM statuses s WHERE s.id = $1`, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(ss) == 0 {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return ss[0], nil
 }
@@ -156,7 +125,7 @@ func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Statu
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return db.statuses(ctx, "statuses by ids", `SELECT `+statusCols+` FROM statuses s WHERE s.id = ANY ($1)`, ids)
+	return db.statuses(ctx, "statuses by ids", `SELECT `+sqlstore.StatusCols+` FROM statuses s WHERE s.id = ANY ($1)`, ids)
 }
 
 // DeleteStatus deletes the status; its mentions, tags and idempotency key
@@ -171,7 +140,7 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		err := tx.QueryRow(ctx, `SELECT account_id, in_reply_to_id, visibility FROM statuses WHERE id = $1`, id).
 			Scan(&accountID, &parentID, &vis)
 		if isNoRows(err) {
-			return notFound()
+			return sqlstore.NotFound()
 		}
 		if err != nil {
 			return err
@@ -190,9 +159,9 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return notFound()
+			return sqlstore.NotFound()
 		}
-		if parentID != 0 && countsAsReply(starling.Visibility(vis)) {
+		if parentID != 0 && sqlstore.CountsAsReply(starling.Visibility(vis)) {
 			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`,
 				parentID)
 		}
@@ -215,47 +184,27 @@ func (db *DB) PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (in
 		tag, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
 			SELECT account_id, key FROM idempotency_keys WHERE created_at < $1
 			LIMIT $2 FOR UPDATE SKIP LOCKED)`,
-			olderThan, pruneBatch)
+			olderThan, sqlstore.PruneBatch)
 		if err != nil {
 			return total, starling.Internal(err, "prune idempotency keys")
 		}
 		total += tag.RowsAffected()
-		if tag.RowsAffected() < pruneBatch {
+		if tag.RowsAffected() < sqlstore.PruneBatch {
 			return total, nil
 		}
 	}
 }
 
-// visibleTo is the SQL form of policy.CanView for the viewer bound to
-// parameter $1 (0 when anonymous).
-const visibleTo = `(s.account_id = $1
-	OR s.visibility IN ('public', 'unlisted')
-	OR (s.visibility = 'private' AND EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = s.account_id))
-	OR (s.visibility IN ('private', 'direct') AND EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = $1)))`
-
-// HomeTimeline is policy.InHome in SQL. The account_id IN (…) condition
-// lets the planner walk the (account_id, id) index of the viewer and each
-// followee; the rest filters those rows:
-//   - the viewer's own statuses pass;
-//   - a followee's status passes unless it is direct and does not mention
-//     the viewer (private ones are visible to followers);
-//   - and unless it replies to someone other than its author, the viewer
-//     or an account the viewer follows.
+// HomeTimeline pages through sqlstore.HomeTimeline, policy.InHome in SQL,
+// which reads the (account_id, id) index of the viewer and each followee.
 func (db *DB) HomeTimeline(ctx context.Context, viewerID int64, p starling.Page) ([]*starling.Status, error) {
-	where := `s.account_id IN (SELECT followee_id FROM follows WHERE follower_id = $1 UNION ALL SELECT $1)
-		AND (s.account_id = $1 OR (
-			(s.visibility <> 'direct'
-			  OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = s.id AND m.account_id = $1))
-			AND (s.in_reply_to_account_id IN (0, s.account_id, $1)
-			  OR s.in_reply_to_account_id IN (SELECT followee_id FROM follows WHERE follower_id = $1))))`
-	return db.page(ctx, "home timeline", where, p, viewerID)
+	return db.page(ctx, "home timeline", sqlstore.HomeTimeline, p, viewerID)
 }
 
 // PublicTimeline reads the partial index of public statuses. LocalOnly
 // changes nothing yet: every status is local until federation exists.
 func (db *DB) PublicTimeline(ctx context.Context, _ starling.PublicTimelineQuery, p starling.Page) ([]*starling.Status, error) {
-	where := `s.visibility = 'public' AND s.in_reply_to_account_id IN (0, s.account_id)`
-	return db.page(ctx, "public timeline", where, p)
+	return db.page(ctx, "public timeline", sqlstore.PublicTimeline, p)
 }
 
 // TagTimeline walks the tag's entries in the (name_lower, status_id)
@@ -271,17 +220,17 @@ func (db *DB) TagTimeline(ctx context.Context, q starling.TagTimelineQuery, p st
 // AccountStatuses reads the account's (account_id, id) index; Tagged
 // checks each status against the primary key of status_tags.
 func (db *DB) AccountStatuses(ctx context.Context, q starling.AccountStatusesQuery, p starling.Page) ([]*starling.Status, error) {
-	where := `s.account_id = $2 AND ` + visibleTo
+	where := `s.account_id = $2 AND ` + sqlstore.VisibleTo
 	args := []any{q.ViewerID, q.AccountID}
 	if q.ExcludeReplies {
-		where += ` AND s.in_reply_to_account_id IN (0, s.account_id)`
+		where += ` AND ` + sqlstore.NotReplyToOthers
 	}
 	if q.OnlyMedia {
 		where += ` AND s.has_media`
 	}
 	if q.Tagged != "" {
 		args = append(args, strings.ToLower(q.Tagged))
-		where += fmt.Sprintf(` AND EXISTS (SELECT 1 FROM status_tags t WHERE t.status_id = s.id AND t.name_lower = $%d)`, len(args))
+		where += ` AND ` + sqlstore.Tagged(len(args))
 	}
 	return db.page(ctx, "account statuses", where, p, args...)
 }
@@ -295,18 +244,12 @@ func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args 
 // that match where, newest first by key: a column equal to s.id that an
 // index on from holds in order.
 func (db *DB) pageFrom(ctx context.Context, op, from, key, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
-	where, args, reversed := pageQuery(where, key, p, args)
-	ss, err := db.statuses(ctx, op, `SELECT `+statusCols+` FROM `+from+` WHERE `+where, args...)
+	query, args, reversed := sqlstore.StatusPage(from, key, where, p, args)
+	ss, err := db.statuses(ctx, op, query, args...)
 	if reversed {
 		slices.Reverse(ss)
 	}
 	return ss, err
-}
-
-// countsAsReply reports whether a reply of visibility v counts in its
-// parent's replies count: only replies everyone may see do.
-func countsAsReply(v starling.Visibility) bool {
-	return v == starling.VisibilityPublic || v == starling.VisibilityUnlisted
 }
 
 // Ancestors walks up the reply chain from the status, at most
@@ -315,15 +258,7 @@ func countsAsReply(v starling.Visibility) bool {
 // step reads one row by primary key, so the walk costs MaxThreadDepth
 // lookups at most.
 func (db *DB) Ancestors(ctx context.Context, viewerID, id int64, limit int) ([]*starling.Status, error) {
-	ss, err := db.statuses(ctx, "ancestors", `WITH RECURSIVE chain (id, parent, depth) AS (
-			SELECT id, in_reply_to_id, 0 FROM statuses WHERE id = $2
-			UNION ALL
-			SELECT s.id, s.in_reply_to_id, c.depth + 1 FROM chain c JOIN statuses s ON s.id = c.parent
-			WHERE c.depth < $4
-		)
-		SELECT `+statusCols+` FROM chain c JOIN statuses s ON s.id = c.id
-		WHERE c.depth > 0 AND `+visibleTo+`
-		ORDER BY c.depth LIMIT $3`, viewerID, id, limit, starling.MaxThreadDepth)
+	ss, err := db.statuses(ctx, "ancestors", sqlstore.Ancestors, viewerID, id, limit, starling.MaxThreadDepth)
 	slices.Reverse(ss)
 	return ss, err
 }
@@ -346,13 +281,13 @@ func (db *DB) Descendants(ctx context.Context, viewerID, id int64, limit int) ([
 			WHERE s.in_reply_to_id <> 0 -- lets the partial index serve
 			AND cardinality(t.path) < $4
 		)
-		SELECT `+statusCols+` FROM (SELECT * FROM tree WHERE id <> $2 LIMIT $5) t JOIN statuses s ON s.id = t.id
-		WHERE `+visibleTo+`
+		SELECT `+sqlstore.StatusCols+` FROM (SELECT * FROM tree WHERE id <> $2 LIMIT $5) t JOIN statuses s ON s.id = t.id
+		WHERE `+sqlstore.VisibleTo+`
 		ORDER BY t.path LIMIT $3`, viewerID, id, limit, starling.MaxThreadDepth, starling.MaxThreadWalk)
 }
 
-// statuses runs a query selecting statusCols and fills in the mentions and
-// tags of all the rows with one query each.
+// statuses runs a query selecting sqlstore.StatusCols and fills in the
+// mentions and tags of all the rows with one query each.
 func (db *DB) statuses(ctx context.Context, op, query string, args ...any) ([]*starling.Status, error) {
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {

@@ -8,6 +8,9 @@
 // take the write lock up front, so a transaction that reads and then writes
 // can never fail halfway with SQLITE_BUSY). Reads go through a separate pool
 // of several connections, which WAL mode lets run alongside the writer.
+//
+// The SQL and the query building it shares with the other adapter are in
+// package sqlstore; the SQL here is what its dialect writes differently.
 package sqlite
 
 import (
@@ -16,7 +19,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/url"
 	"runtime"
 	"strconv"
@@ -27,6 +29,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -106,8 +109,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // in order, each in its own transaction. Running it again does nothing;
 // several processes running it at once take turns on the write lock.
 func (db *DB) Migrate(ctx context.Context) error {
-	// Glob lists the files in name order, which is version order.
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	migs, err := sqlstore.Migrations(migrations)
 	if err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
@@ -117,51 +119,25 @@ func (db *DB) Migrate(ctx context.Context) error {
 	) STRICT`); err != nil {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
-	last := 0
-	for _, name := range names {
-		version, err := migrationVersion(name)
-		if err != nil {
-			return fmt.Errorf("sqlite: %w", err)
-		}
-		// Two files with one number would leave the second unapplied.
-		if version == last {
-			return fmt.Errorf("sqlite: migration %s: version %d used twice", name, version)
-		}
-		last = version
-		body, err := migrations.ReadFile(name)
-		if err != nil {
-			return fmt.Errorf("sqlite: migrate: %w", err)
-		}
-		err = db.write(ctx, func(tx *sql.Tx) error {
+	for _, m := range migs {
+		err := db.write(ctx, func(tx *sql.Tx) error {
 			var done bool
-			err := tx.QueryRowContext(ctx,
-				`SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, version).Scan(&done)
+			err := tx.QueryRowContext(ctx, sqlstore.MigrationApplied, m.Version).Scan(&done)
 			if err != nil || done {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
-				version, time.Now().UnixMilli())
+				m.Version, time.Now().UnixMilli())
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("sqlite: migration %s: %w", name, err)
+			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
 	return nil
-}
-
-// migrationVersion reads the number that starts a migration's file name.
-func migrationVersion(name string) (int, error) {
-	base := strings.TrimPrefix(name, "migrations/")
-	digits, _, _ := strings.Cut(base, "_")
-	v, err := strconv.Atoi(digits)
-	if err != nil {
-		return 0, fmt.Errorf("migration %s: name does not start with a version number", name)
-	}
-	return v, nil
 }
 
 // Ping checks that both pools answer.
@@ -229,10 +205,6 @@ func dbError(err error, op string) error {
 	return starling.Internal(err, op)
 }
 
-func notFound() error {
-	return starling.Errorf(starling.ENOTFOUND, "Record not found")
-}
-
 // Times are stored as Unix milliseconds.
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -254,19 +226,6 @@ func fromNullMS(v sql.NullInt64) time.Time {
 	return fromMS(v.Int64)
 }
 
-// normTime is what a time becomes after a round trip through the
-// database: UTC, to the millisecond. Write methods store it back into the
-// caller's struct so that it equals what later reads return.
-func normTime(t time.Time) time.Time {
-	if t.IsZero() {
-		return t
-	}
-	return t.UTC().Truncate(time.Millisecond)
-}
-
-// now is the current time as the database will store it.
-func now() time.Time { return normTime(time.Now()) }
-
 // nullID stores the id 0 ("none") as NULL, for foreign keys.
 func nullID(id int64) any {
 	if id == 0 {
@@ -287,27 +246,4 @@ func jsonIDs(ids []int64) string {
 		b = strconv.AppendInt(b, id, 10)
 	}
 	return string(append(b, ']'))
-}
-
-// pageQuery appends to where (a condition on key, which is the column the
-// list is ordered by) the bounds of p, and returns the ORDER BY and LIMIT
-// clause. With MinID the query reads upwards from the cursor, so the rows
-// come oldest first and the caller must reverse them (reversed is true).
-func pageQuery(where, key string, p starling.Page, args []any) (string, []any, bool) {
-	if p.MaxID > 0 {
-		args = append(args, p.MaxID)
-		where += fmt.Sprintf(" AND %s < $%d", key, len(args))
-	}
-	if p.SinceID > 0 {
-		args = append(args, p.SinceID)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
-	}
-	order := "DESC"
-	if p.MinID > 0 {
-		args = append(args, p.MinID)
-		where += fmt.Sprintf(" AND %s > $%d", key, len(args))
-		order = "ASC"
-	}
-	args = append(args, p.Limit)
-	return fmt.Sprintf("%s ORDER BY %s %s LIMIT $%d", where, key, order, len(args)), args, order == "ASC"
 }

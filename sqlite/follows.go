@@ -6,14 +6,14 @@ import (
 	"slices"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 // Follow inserts the follow unless it exists, and moves the counters only
 // when it inserted one.
 func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID); err != nil {
+		if _, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
 		return follow(ctx, tx, followerID, followeeID)
@@ -25,8 +25,7 @@ func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
 }
 
 func follow(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO follows (follower_id, followee_id, created_at) VALUES ($1, $2, $3)
-		ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, ms(now()))
+	res, err := tx.ExecContext(ctx, sqlstore.InsertFollow, followerID, followeeID, ms(sqlstore.Now()))
 	if err != nil {
 		return err
 	}
@@ -51,12 +50,10 @@ func addFollowCounts(ctx context.Context, tx *sql.Tx, res sql.Result, followerID
 
 func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID); err != nil {
+		if _, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
-			followerID, followeeID)
+		res, err := tx.ExecContext(ctx, sqlstore.DeleteFollow, followerID, followeeID)
 		if err != nil {
 			return err
 		}
@@ -69,8 +66,7 @@ func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error 
 }
 
 func (db *DB) CreateFollowRequest(ctx context.Context, followerID, followeeID int64) error {
-	_, err := db.w.ExecContext(ctx, `INSERT INTO follow_requests (follower_id, followee_id, created_at)
-		VALUES ($1, $2, $3) ON CONFLICT (follower_id, followee_id) DO NOTHING`, followerID, followeeID, ms(now()))
+	_, err := db.w.ExecContext(ctx, sqlstore.InsertFollowRequest, followerID, followeeID, ms(sqlstore.Now()))
 	if err != nil {
 		return dbError(err, "create follow request")
 	}
@@ -102,8 +98,7 @@ func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID in
 
 // deleteRequest deletes the request, ENOTFOUND when there was none.
 func deleteRequest(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
-	res, err := tx.ExecContext(ctx, `DELETE FROM follow_requests WHERE follower_id = $1 AND followee_id = $2`,
-		followerID, followeeID)
+	res, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID)
 	if err != nil {
 		return err
 	}
@@ -112,20 +107,19 @@ func deleteRequest(ctx context.Context, tx *sql.Tx, followerID, followeeID int64
 		return err
 	}
 	if n == 0 {
-		return notFound()
+		return sqlstore.NotFound()
 	}
 	return nil
 }
 
 func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "follow requests", `follow_requests e JOIN accounts a ON a.id = e.follower_id`,
-		`e.followee_id = $1`, accountID, p)
+	return db.edges(ctx, "follow requests", sqlstore.FollowRequestEdges, accountID, p)
 }
 
 // CountFollowRequests counts with the (followee_id, id) index alone.
 func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, error) {
 	var n int64
-	err := db.r.QueryRowContext(ctx, `SELECT count(*) FROM follow_requests WHERE followee_id = $1`, accountID).Scan(&n)
+	err := db.r.QueryRowContext(ctx, sqlstore.CountFollowRequests, accountID).Scan(&n)
 	if err != nil {
 		return 0, starling.Internal(err, "count follow requests")
 	}
@@ -133,20 +127,17 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 }
 
 func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "followers", `follows e JOIN accounts a ON a.id = e.follower_id`,
-		`e.followee_id = $1`, accountID, p)
+	return db.edges(ctx, "followers", sqlstore.FollowerEdges, accountID, p)
 }
 
 func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "following", `follows e JOIN accounts a ON a.id = e.followee_id`,
-		`e.follower_id = $1`, accountID, p)
+	return db.edges(ctx, "following", sqlstore.FollowingEdges, accountID, p)
 }
 
-// edges pages through from (which names the edge table e and joins the
-// listed account as a) by the edge id.
-func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	where, args, reversed := pageQuery(where, "e.id", p, []any{accountID})
-	rows, err := db.r.QueryContext(ctx, `SELECT e.id, `+accountCols+` FROM `+from+` WHERE `+where, args...)
+// edges reads one page of the edge list e of accountID.
+func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID int64, p starling.Page) ([]starling.Edge, error) {
+	query, args, reversed := e.Page(accountID, p)
+	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, starling.Internal(err, op)
 	}
@@ -154,7 +145,7 @@ func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64
 	var out []starling.Edge
 	for rows.Next() {
 		var cursor int64
-		a, err := scanAccount(prefixed{rows, &cursor})
+		a, err := scanAccount(sqlstore.Prefixed{Row: rows, First: &cursor})
 		if err != nil {
 			return nil, starling.Internal(err, op)
 		}
@@ -167,17 +158,6 @@ func (db *DB) edges(ctx context.Context, op, from, where string, accountID int64
 		slices.Reverse(out)
 	}
 	return out, nil
-}
-
-// prefixed scans one extra leading column into first, so that scanAccount
-// can read rows that start with an edge id.
-type prefixed struct {
-	row   scanner
-	first any
-}
-
-func (p prefixed) Scan(dest ...any) error {
-	return p.row.Scan(append([]any{p.first}, dest...)...)
 }
 
 // Relationships reads every flag for all the ids in one query; ids of

@@ -7,17 +7,17 @@ import (
 	"errors"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 // CreateApp inserts app. A zero CreatedAt is set to now.
 func (db *DB) CreateApp(ctx context.Context, app *starling.App) error {
-	stamp(&app.CreatedAt)
+	sqlstore.Stamp(&app.CreatedAt)
 	uris, err := json.Marshal(app.RedirectURIs)
 	if err != nil {
 		return starling.Internal(err, "create app")
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO apps (id, name, website, redirect_uris, scopes, client_id,
-		client_secret_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+	_, err = db.w.ExecContext(ctx, sqlstore.InsertApp,
 		app.ID, app.Name, app.Website, string(uris), app.Scopes, app.ClientID, app.ClientSecretHash, ms(app.CreatedAt))
 	if err != nil {
 		return dbError(err, "create app")
@@ -31,11 +31,10 @@ func (db *DB) app(ctx context.Context, op, where string, arg any) (*starling.App
 		uris      string
 		createdAt int64
 	)
-	err := db.r.QueryRowContext(ctx, `SELECT id, name, website, redirect_uris, scopes, client_id,
-		client_secret_hash, created_at FROM apps WHERE `+where, arg).
+	err := db.r.QueryRowContext(ctx, `SELECT `+sqlstore.AppCols+` FROM apps WHERE `+where, arg).
 		Scan(&app.ID, &app.Name, &app.Website, &uris, &app.Scopes, &app.ClientID, &app.ClientSecretHash, &createdAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -58,17 +57,12 @@ func (db *DB) AppByClientID(ctx context.Context, clientID string) (*starling.App
 	return db.app(ctx, "app by client id", `client_id = $1`, clientID)
 }
 
-// tokenInsert and tokenArgs insert a token, for CreateToken and RotateToken.
-const tokenInsert = `INSERT INTO tokens (id, access_hash, refresh_hash, app_id, account_id, scopes, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7)`
-
+// tokenArgs are the arguments of sqlstore.InsertToken for t.
 func tokenArgs(t *starling.Token) []any {
 	return []any{t.ID, t.AccessHash, t.RefreshHash, nullID(t.AppID), nullID(t.AccountID), t.Scopes, ms(t.CreatedAt)}
 }
 
-const tokenCols = `id, access_hash, refresh_hash, app_id, account_id, scopes, created_at`
-
-func scanToken(row scanner) (*starling.Token, error) {
+func scanToken(row sqlstore.Scanner) (*starling.Token, error) {
 	var (
 		t              starling.Token
 		appID, account sql.NullInt64
@@ -83,17 +77,17 @@ func scanToken(row scanner) (*starling.Token, error) {
 
 // CreateToken inserts t. A zero CreatedAt is set to now.
 func (db *DB) CreateToken(ctx context.Context, t *starling.Token) error {
-	stamp(&t.CreatedAt)
-	if _, err := db.w.ExecContext(ctx, tokenInsert, tokenArgs(t)...); err != nil {
+	sqlstore.Stamp(&t.CreatedAt)
+	if _, err := db.w.ExecContext(ctx, sqlstore.InsertToken, tokenArgs(t)...); err != nil {
 		return dbError(err, "create token")
 	}
 	return nil
 }
 
 func (db *DB) token(ctx context.Context, op, where string, arg any) (*starling.Token, error) {
-	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM tokens WHERE `+where, arg))
+	t, err := scanToken(db.r.QueryRowContext(ctx, `SELECT `+sqlstore.TokenCols+` FROM tokens WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -111,7 +105,7 @@ func (db *DB) TokenByAccessHash(ctx context.Context, hash string) (*starling.Tok
 // refresh token.
 func (db *DB) TokenByRefreshHash(ctx context.Context, hash string) (*starling.Token, error) {
 	if hash == "" {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	return db.token(ctx, "token by refresh hash", `refresh_hash = $1`, hash)
 }
@@ -129,21 +123,20 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 // it deleted by the first.
 func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starling.Token) (*starling.Token, error) {
 	if refreshHash == "" {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
-	stamp(&next.CreatedAt)
+	sqlstore.Stamp(&next.CreatedAt)
 	var old *starling.Token
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		old, err = scanToken(tx.QueryRowContext(ctx, `DELETE FROM tokens WHERE refresh_hash = $1
-			RETURNING `+tokenCols, refreshHash))
+		old, err = scanToken(tx.QueryRowContext(ctx, sqlstore.RotateToken, refreshHash))
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound()
+			return sqlstore.NotFound()
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, tokenInsert, tokenArgs(next)...)
+		_, err = tx.ExecContext(ctx, sqlstore.InsertToken, tokenArgs(next)...)
 		return err
 	})
 	if err != nil {
@@ -154,11 +147,9 @@ func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starlin
 
 // CreateAuthCode inserts c. A zero CreatedAt is set to now.
 func (db *DB) CreateAuthCode(ctx context.Context, c *starling.AuthCode) error {
-	stamp(&c.CreatedAt)
-	c.ExpiresAt = normTime(c.ExpiresAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO auth_codes (hash, app_id, account_id, redirect_uri, scopes,
-		code_challenge, code_challenge_method, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	sqlstore.Stamp(&c.CreatedAt)
+	c.ExpiresAt = sqlstore.NormTime(c.ExpiresAt)
+	_, err := db.w.ExecContext(ctx, sqlstore.InsertAuthCode,
 		c.Hash, c.AppID, c.AccountID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod,
 		ms(c.CreatedAt), ms(c.ExpiresAt))
 	if err != nil {
@@ -174,13 +165,11 @@ func (db *DB) TakeAuthCode(ctx context.Context, hash string) (*starling.AuthCode
 		c                    starling.AuthCode
 		createdAt, expiresAt int64
 	)
-	err := db.w.QueryRowContext(ctx, `DELETE FROM auth_codes WHERE hash = $1
-		RETURNING hash, app_id, account_id, redirect_uri, scopes, code_challenge, code_challenge_method,
-		created_at, expires_at`, hash).
+	err := db.w.QueryRowContext(ctx, sqlstore.TakeAuthCode, hash).
 		Scan(&c.Hash, &c.AppID, &c.AccountID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod,
 			&createdAt, &expiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound()
+		return nil, sqlstore.NotFound()
 	}
 	if err != nil {
 		return nil, starling.Internal(err, "take auth code")
