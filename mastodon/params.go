@@ -95,6 +95,9 @@ func (p *Params) check() error {
 		if !cleanText(k) {
 			return starling.Errorf(starling.EBADREQUEST, "Parameter names must be valid UTF-8 without NUL characters")
 		}
+		if err := checkShape(k); err != nil {
+			return err
+		}
 		for _, v := range vs {
 			if !cleanText(v) {
 				return starling.Errorf(starling.EBADREQUEST, "%s must be valid UTF-8 without NUL characters", k)
@@ -106,6 +109,92 @@ func (p *Params) check() error {
 	}
 	return nil
 }
+
+// The shapes a structured parameter may take.
+type shape int
+
+const (
+	listOfValues  shape = iota // name[]=a&name[]=b, or name[0]=a
+	listOfObjects              // name[0][field]=a, or name[][field]=a
+	object                     // name[field]=a
+)
+
+// structuredShape names the parameters of the Mastodon API that are lists
+// or objects, and their shapes. Every other parameter is a single value.
+func structuredShape(base string) (shape, bool) {
+	switch base {
+	case "id", "media_ids", "redirect_uris", "types", "exclude_types", "grouped_types", "status_ids",
+		"rule_ids", "account_ids", "languages", "context", "any", "all", "none":
+		return listOfValues, true
+	case "fields_attributes", "media_attributes", "keywords_attributes":
+		return listOfObjects, true
+	case "source", "poll", "subscription", "data":
+		return object, true
+	}
+	return 0, false
+}
+
+// checkShape refuses a key whose shape its parameter cannot take: a list
+// or an object sent for a single value (visibility[]=direct,
+// {"sensitive": [true]}), or a list nested where the API has none. Read as
+// a single value, such a parameter would be missing, and a missing
+// visibility or content warning would silently fall back to something the
+// client did not ask for.
+func checkShape(key string) error {
+	open := strings.IndexByte(key, '[')
+	if open < 0 {
+		return nil
+	}
+	base, segs, ok := splitKey(key[:open], key[open:])
+	if !ok {
+		return starling.Errorf(starling.EBADREQUEST, "Malformed parameter name %q", key)
+	}
+	kind, structured := structuredShape(base)
+	if !structured {
+		return starling.Errorf(starling.EBADREQUEST, "%s must be a single value, not a list or an object", base)
+	}
+	switch kind {
+	case listOfValues:
+		ok = len(segs) == 1 && isIndex(segs[0])
+	case listOfObjects:
+		ok = len(segs) == 2 && isIndex(segs[0]) && isName(segs[1])
+	case object:
+		switch base {
+		case "source":
+			ok = len(segs) == 1 && isName(segs[0])
+		case "poll":
+			ok = len(segs) == 1 && isName(segs[0]) || len(segs) == 2 && segs[0] == "options" && isIndex(segs[1])
+		default: // push subscriptions nest deeper: subscription[keys][p256dh], data[alerts][follow]
+			ok = isName(segs[0])
+		}
+	}
+	if !ok {
+		return starling.Errorf(starling.EBADREQUEST, "%s does not take the shape %s", base, key[open:])
+	}
+	return nil
+}
+
+// splitKey splits "[a][0][]" into its segments.
+func splitKey(base, rest string) (string, []string, bool) {
+	var segs []string
+	for rest != "" {
+		end := strings.IndexByte(rest, ']')
+		if rest[0] != '[' || end < 0 {
+			return "", nil, false
+		}
+		segs = append(segs, rest[1:end])
+		rest = rest[end+1:]
+	}
+	return base, segs, !strings.ContainsAny(base, "]")
+}
+
+// isIndex reports whether a key segment is a list position: empty or a number.
+func isIndex(seg string) bool {
+	return strings.Trim(seg, "0123456789") == "" && len(seg) <= 4
+}
+
+// isName reports whether a key segment names an object field.
+func isName(seg string) bool { return seg != "" && !isIndex(seg) }
 
 func cleanText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)

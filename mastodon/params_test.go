@@ -186,3 +186,45 @@ func TestParamsTypedAccessors(t *testing.T) {
 		t.Errorf("ids: %v", err)
 	}
 }
+
+func TestCheckShape(t *testing.T) {
+	tests := []struct {
+		key string
+		ok  bool
+	}{
+		{"status", true},
+		{"id[]", true},
+		{"id[12]", true},
+		{"media_ids[]", true},
+		{"fields_attributes[0][name]", true},
+		{"fields_attributes[][value]", true},
+		{"source[privacy]", true},
+		{"poll[options][]", true},
+		{"poll[expires_in]", true},
+		{"subscription[keys][p256dh]", true},
+		{"status[]", false},
+		{"status[0]", false},
+		{"visibility[x]", false},
+		{"id[][]", false},
+		{"id[x]", false},
+		{"id[12345]", false},
+		{"fields_attributes[0]", false},
+		{"fields_attributes[0][name][]", false},
+		{"source[privacy][]", false},
+		{"source[0]", false},
+		{"poll[options][x]", false},
+		{"[x]", false},
+		{"a[b", false},
+		{"a]b[c]", false},
+		{"id[]x", false},
+	}
+	for _, tt := range tests {
+		err := checkShape(tt.key)
+		if (err == nil) != tt.ok {
+			t.Errorf("checkShape(%q) = %v, want ok %v", tt.key, err, tt.ok)
+		}
+		if err != nil && starling.ErrorCode(err) != starling.EBADREQUEST {
+			t.Errorf("checkShape(%q) code %s", tt.key, starling.ErrorCode(err))
+		}
+	}
+}

@@ -27,9 +27,6 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	switch {
-	case p.Has("status[]"):
-		// An array would otherwise read as a missing status: "can't be blank".
-		return starling.Errorf(starling.EBADREQUEST, "status must be a string")
 	case len(p.Strings("media_ids")) > 0:
 		return starling.Errorf(starling.EINVALID, "Media attachments are not supported yet")
 	case len(p.Strings("poll[options]")) > 0 || p.Has("poll[expires_in]"):

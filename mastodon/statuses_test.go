@@ -107,17 +107,60 @@ func TestPostStatus(t *testing.T) {
 	}
 }
 
-// TestPostStatusArray checks that a status sent as an array is refused as
-// malformed, not reported blank.
-func TestPostStatusArray(t *testing.T) {
+// TestSingleValuesRefuseListsAndObjects sends a list or an object where a
+// single value belongs. Each must be a 400 that names the parameter, and
+// nothing may be written: read as missing, a visibility or a content
+// warning would silently fall back to what the client did not ask for.
+func TestSingleValuesRefuseListsAndObjects(t *testing.T) {
 	api := newTestAPI(t)
-	alice, _ := api.signUp(t, "alice")
-	for _, body := range []any{`{"status":["a","b"]}`, `{"status":["a"]}`, url.Values{"status[]": {"a"}}} {
-		rec := api.do(t, http.MethodPost, "/api/v1/statuses", alice, body)
+	alice, id := api.signUp(t, "alice")
+	tests := []struct {
+		method, path string
+		body         any
+		param        string
+	}{
+		{"POST", "/api/v1/statuses", `{"status":["a","b"]}`, "status"},
+		{"POST", "/api/v1/statuses", `{"status":"a","visibility":["direct"]}`, "visibility"},
+		{"POST", "/api/v1/statuses", url.Values{"status": {"a"}, "visibility[]": {"private"}}, "visibility"},
+		{"POST", "/api/v1/statuses", url.Values{"status[0]": {"a"}}, "status"},
+		{"POST", "/api/v1/statuses", `{"status":"a","spoiler_text":["CW"],"sensitive":[true]}`, ""},
+		{"POST", "/api/v1/statuses", `{"status":"a","visibility":{"x":"direct"}}`, "visibility"},
+		{"POST", "/api/v1/statuses", `{"status":"a","in_reply_to_id":["1"]}`, "in_reply_to_id"},
+		{"PATCH", "/api/v1/accounts/update_credentials", `{"locked":[true]}`, "locked"},
+		{"PATCH", "/api/v1/accounts/update_credentials", `{"source":{"privacy":["private"]}}`, "source"},
+		{"PATCH", "/api/v1/accounts/update_credentials", `{"fields_attributes":[{"name":["a"]}]}`, "fields_attributes"},
+		{"GET", "/api/v1/accounts/" + id + "/statuses?tagged[]=foo", nil, "tagged"},
+		{"GET", "/api/v1/timelines/home?max_id[]=1", nil, "max_id"},
+		{"GET", "/api/v1/timelines/home?limit[x]=1", nil, "limit"},
+		{"GET", "/api/v1/timelines/tag/foo?any[][]=x", nil, "any"},
+		{"GET", "/api/v1/timelines/tag/foo?all[a]=1", nil, "all"},
+		{"GET", "/api/v1/timelines/home?a[b", nil, ""},
+	}
+	for _, tt := range tests {
+		rec := api.do(t, tt.method, tt.path, alice, tt.body)
 		wantStatus(t, rec, http.StatusBadRequest)
-		if e := decode[apiError](t, rec); e.Error != "status must be a string" {
-			t.Errorf("%v: error %q", body, e.Error)
+		if e := decode[apiError](t, rec); !strings.Contains(e.Error, tt.param) {
+			t.Errorf("%s %s %v: error %q does not name %q", tt.method, tt.path, tt.body, e.Error, tt.param)
 		}
+	}
+	home := decode[[]Status](t, api.do(t, "GET", "/api/v1/timelines/home", alice, nil))
+	if len(home) != 0 {
+		t.Fatalf("a refused request wrote %d statuses", len(home))
+	}
+
+	// The lists and objects the API does take still work.
+	valid := []struct {
+		method, path string
+		body         any
+	}{
+		{"POST", "/api/v1/statuses", url.Values{"status": {"hi"}, "visibility": {"private"}}},
+		{"PATCH", "/api/v1/accounts/update_credentials", `{"source":{"privacy":"private"},"fields_attributes":[{"name":"a","value":"b"}]}`},
+		{"PATCH", "/api/v1/accounts/update_credentials", url.Values{"fields_attributes[0][name]": {"a"}, "fields_attributes[0][value]": {"b"}}},
+		{"GET", "/api/v1/accounts/relationships?id[]=" + id, nil},
+		{"GET", "/api/v1/accounts?id[0]=" + id, nil},
+	}
+	for _, tt := range valid {
+		wantStatus(t, api.do(t, tt.method, tt.path, alice, tt.body), http.StatusOK)
 	}
 }
 
