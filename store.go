@@ -29,15 +29,14 @@ type Store interface {
 
 // AccountStore keeps accounts.
 type AccountStore interface {
-	// CreateAccount inserts a (its ID is set by the caller). Usernames and
-	// e-mail addresses are unique regardless of case: Taken("username") or
-	// Taken("email") otherwise. Counts start at zero whatever a holds.
-	CreateAccount(ctx context.Context, a *Account) error
-	// CreateAccountWithToken is CreateAccount that also inserts t, the
-	// account's first token (its AccountID is set to a.ID), in the same
-	// transaction: a sign-up through the API either gets its account and
-	// token or leaves nothing behind, so that a retry is not refused with
-	// Taken("username") for an account nobody can sign in to.
+	// CreateAccountWithToken inserts a (its ID is set by the caller) and,
+	// when t is not nil, t, the account's first token (its AccountID is set
+	// to a.ID), in the same transaction: a sign-up through the API either
+	// gets its account and token or leaves nothing behind, so that a retry
+	// is not refused with Taken("username") for an account nobody can sign
+	// in to. Usernames and e-mail addresses are unique regardless of case:
+	// Taken("username") or Taken("email") otherwise. Counts start at zero
+	// whatever a holds.
 	CreateAccountWithToken(ctx context.Context, a *Account, t *Token) error
 	// UpdateAccount changes the account id in one transaction: it reads the
 	// row, locking it against other writers (SQLite's single writer, a row

@@ -293,13 +293,20 @@ func (s *Server) statusEntities(ctx context.Context, list []*starling.Status, vi
 	if err != nil {
 		return nil, err
 	}
+	return s.statusEntitiesBy(list, authors, viewer), nil
+}
+
+// statusEntitiesBy renders a list of statuses for viewer with authors
+// already read (by a timeline.Listing, say). Statuses whose author is not
+// in authors are left out.
+func (s *Server) statusEntitiesBy(list []*starling.Status, authors map[int64]*starling.Account, viewer *starling.Account) []Status {
 	out := make([]Status, 0, len(list))
 	for _, st := range list {
 		if a, ok := authors[st.AccountID]; ok {
 			out = append(out, s.statusEntity(st, a, viewer))
 		}
 	}
-	return out, nil
+	return out
 }
 
 // accountsByID fetches accounts in one query, keyed by id.

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/timeline"
 )
 
 // Instance metadata. Clients gate features on a Mastodon version, so the
@@ -361,8 +362,11 @@ func (s *Server) preferences(w http.ResponseWriter, r *http.Request) error {
 }
 
 // search answers the v2 search: accounts by username or display name
-// prefix. Statuses and hashtags are not indexed yet, so those lists stay
-// empty.
+// prefix, and the hashtag q when q is one (with or without its '#'), which
+// is how clients open a hashtag's timeline from the search box. Statuses
+// are not indexed yet, and hashtags not beyond that exact match (there is
+// no table of them to search), so statuses stay empty and hashtags holds
+// at most that one tag, on the first page only.
 func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 	p, err := s.params(w, r)
 	if err != nil {
@@ -406,5 +410,11 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) error {
 			found = append(found, s.accountEntity(a))
 		}
 	}
-	return ok(w, map[string]any{"accounts": found, "statuses": []any{}, "hashtags": []any{}})
+	hashtags := []Tag{}
+	if kind == "" || kind == "hashtags" {
+		if name, err := timeline.TagName(q); err == nil && offset == 0 {
+			hashtags = append(hashtags, s.tagEntity(name))
+		}
+	}
+	return ok(w, map[string]any{"accounts": found, "statuses": []any{}, "hashtags": hashtags})
 }

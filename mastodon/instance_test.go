@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
+	"github.com/starling-social/starling/timeline"
 )
 
 // getJSON fetches path anonymously and decodes the 200 answer.
@@ -299,35 +301,49 @@ func TestSearch(t *testing.T) {
 	for _, name := range []string{"alice", "alicia", "bob"} {
 		ts.signUp(t, name)
 	}
+	person, _ := ts.signUp(t, "person")
+	user := http.Header{"Authorization": {"Bearer " + person}}
 	type result struct {
 		Accounts []struct{ Username string } `json:"accounts"`
 		Statuses []any                       `json:"statuses"`
-		Hashtags []any                       `json:"hashtags"`
+		Hashtags []Tag                       `json:"hashtags"`
 	}
 	tests := []struct {
 		query  string
+		header http.Header
 		status int
 		want   []string
+		tags   []string // the names of the hashtags found
 	}{
-		{"q=ali", 200, []string{"alice", "alicia"}},
-		{"q=alice", 200, []string{"alice"}},
-		{"q=ali&limit=1", 200, []string{"alice"}},
-		{"q=ali&limit=1&offset=1", 401, nil},
-		{"q=ali&offset=0", 401, nil},
-		{"q=ali&offset=", 401, nil},
-		{"q=ali&limit=1000", 200, []string{"alice", "alicia"}},
-		{"q=nobody", 200, []string{}},
-		{"q=ali&type=statuses", 200, []string{}},
-		{"q=ali&type=hashtags", 200, []string{}},
-		{"q=", 400, nil},
-		{"", 400, nil},
-		{"q=ali&type=everything", 400, nil},
-		{"q=ali&offset=-1", 401, nil},
-		{"q=ali&limit=many", 400, nil},
+		{"q=ali", nil, 200, []string{"alice", "alicia"}, []string{"ali"}},
+		{"q=alice", nil, 200, []string{"alice"}, []string{"alice"}},
+		{"q=ali&limit=1", nil, 200, []string{"alice"}, []string{"ali"}},
+		{"q=ali&limit=1&offset=1", nil, 401, nil, nil},
+		{"q=ali&offset=0", nil, 401, nil, nil},
+		{"q=ali&offset=", nil, 401, nil, nil},
+		{"q=ali&limit=1000", nil, 200, []string{"alice", "alicia"}, []string{"ali"}},
+		{"q=nobody", nil, 200, []string{}, []string{"nobody"}},
+		{"q=ali&type=statuses", nil, 200, []string{}, []string{}},
+		{"q=ali&type=accounts", nil, 200, []string{"alice", "alicia"}, []string{}},
+		{"q=Birds&type=hashtags", nil, 200, []string{}, []string{"Birds"}},
+		{"q=%23Birds&type=hashtags", nil, 200, []string{}, []string{"Birds"}},
+		{"q=%EF%BC%83Birds&type=hashtags", nil, 200, []string{}, []string{"Birds"}},
+		{"q=+%23birds+&type=hashtags", nil, 200, []string{}, []string{"birds"}},
+		{"q=bird+watching&type=hashtags", nil, 200, []string{}, []string{}},
+		{"q=123&type=hashtags", nil, 200, []string{}, []string{}},
+		{"q=%23%23birds&type=hashtags", nil, 200, []string{}, []string{}},
+		{"q=" + strings.Repeat("a", timeline.MaxTagLength+1) + "&type=hashtags", nil, 200, []string{}, []string{}},
+		{"q=birds&type=hashtags&offset=0", user, 200, []string{}, []string{"birds"}},
+		{"q=birds&type=hashtags&offset=1", user, 200, []string{}, []string{}},
+		{"q=", nil, 400, nil, nil},
+		{"", nil, 400, nil, nil},
+		{"q=ali&type=everything", nil, 400, nil, nil},
+		{"q=ali&offset=-1", nil, 401, nil, nil},
+		{"q=ali&limit=many", nil, 400, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			rec := ts.request("GET", "/api/v2/search?"+tt.query, nil, nil, "")
+			rec := ts.request("GET", "/api/v2/search?"+tt.query, nil, tt.header, "")
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
 			}
@@ -339,8 +355,15 @@ func TestSearch(t *testing.T) {
 			for _, a := range res.Accounts {
 				got = append(got, a.Username)
 			}
-			if strings.Join(got, ",") != strings.Join(tt.want, ",") || res.Statuses == nil || res.Hashtags == nil {
-				t.Fatalf("got %v (statuses %v, hashtags %v), want accounts %v", got, res.Statuses, res.Hashtags, tt.want)
+			tags := []string{}
+			for _, tag := range res.Hashtags {
+				tags = append(tags, tag.Name)
+				if tag.ID != tagID(tag.Name) || tag.URL != "https://starling.test/tags/"+tag.Name {
+					t.Errorf("hashtag %+v", tag)
+				}
+			}
+			if !slices.Equal(got, tt.want) || !slices.Equal(tags, tt.tags) || res.Statuses == nil || res.Hashtags == nil {
+				t.Fatalf("got accounts %v, hashtags %v (statuses %v), want %v and %v", got, tags, res.Statuses, tt.want, tt.tags)
 			}
 		})
 	}

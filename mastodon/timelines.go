@@ -1,8 +1,11 @@
 package mastodon
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/starling-social/starling"
@@ -105,23 +108,44 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 	if remote || onlyMedia {
 		return ok(w, []Status{})
 	}
-	list, err := s.svc.Timelines.Tag(r.Context(), q, page)
+	l, err := s.svc.Timelines.Tag(r.Context(), q, page)
 	if starling.ErrorCode(err) == starling.ENOTFOUND {
 		return ok(w, []Status{})
 	}
 	if err != nil {
 		return err
 	}
-	return s.statusPage(w, r, list)
+	// The Link header pages from what was read, hidden statuses included,
+	// so that a page of them does not end the list.
+	s.setLink(w, r, l.NewestID, l.OldestID, l.Read)
+	return ok(w, s.statusEntitiesBy(l.Statuses, l.Authors, viewerOf(r)))
 }
 
 // Tag is Mastodon's Tag entity. Hashtags have no usage statistics and
 // cannot be followed yet, so History is always empty and Following false.
 type Tag struct {
+	ID        string `json:"id"`
 	Name      string `json:"name"`
 	URL       string `json:"url"`
 	History   []any  `json:"history"`
 	Following bool   `json:"following"`
+}
+
+// tagEntity renders the hashtag name, as timeline.TagName returned it.
+func (s *Server) tagEntity(name string) Tag {
+	return Tag{ID: tagID(name), Name: name, URL: s.tagURL(name), History: []any{}}
+}
+
+// tagID is a hashtag's id in the Tag entity. Hashtags have no rows of
+// their own to number (a status's tags are stored with it), so the id is
+// derived from the name as the stores compare it, lower-cased with
+// strings.ToLower: the same tag in any case has the same id, on every
+// instance and after every restart. It is a decimal string, like
+// Mastodon's database ids, made of the first 63 bits of the SHA-256 of
+// that name, so that it is never negative when read as a signed integer.
+func tagID(name string) string {
+	sum := sha256.Sum256([]byte(strings.ToLower(name)))
+	return strconv.FormatUint(binary.BigEndian.Uint64(sum[:8])>>1, 10)
 }
 
 // getTag serves a hashtag, which exists as soon as its name is valid (as
@@ -131,7 +155,7 @@ func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, Tag{Name: name, URL: s.tagURL(name), History: []any{}})
+	return ok(w, s.tagEntity(name))
 }
 
 // accountStatuses serves an account's statuses. Nothing can be pinned

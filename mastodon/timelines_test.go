@@ -1,12 +1,22 @@
 package mastodon
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/timeline"
 )
 
 // getStatuses fetches a page of statuses and returns their ids and links.
@@ -172,7 +182,9 @@ func TestAccountStatuses(t *testing.T) {
 		{"tagged, anonymous", base + "?tagged=birds", "", 200, []string{public.ID}},
 		{"tagged, follower, in another case", base + "?tagged=BIRDS", follower, 200, []string{private.ID, public.ID}},
 		{"tagged, nothing", base + "?tagged=tea", "", 200, []string{}},
-		{"tagged, not a hashtag", base + "?tagged=%23birds", "", 200, []string{}},
+		{"tagged, with its #", base + "?tagged=%23birds", "", 200, []string{public.ID}},
+		{"tagged, with a fullwidth #", base + "?tagged=%EF%BC%83birds", "", 200, []string{public.ID}},
+		{"tagged, not a hashtag", base + "?tagged=%23%23birds", "", 200, []string{}},
 		{"tagged blank: no filter", base + "?tagged=+", "", 200, []string{self.ID, reply.ID, public.ID}},
 		{"missing account", "/api/v1/accounts/123456/statuses", "", 404, nil},
 		{"missing account, pinned", "/api/v1/accounts/123456/statuses?pinned=true", "", 404, nil},
@@ -202,24 +214,39 @@ func TestTagTimeline(t *testing.T) {
 	api.post(t, alice, url.Values{"status": {"friends #birds"}, "visibility": {"private"}})
 	api.post(t, alice, url.Values{"status": {"no tag: birds"}})
 	reply := api.post(t, bob, url.Values{"status": {"a reply #BIRDS"}, "in_reply_to_id": {first.ID}})
+	// carol's post is left out once she awaits approval again; it ends the
+	// first page below, whose next page must still start after it.
+	carol, carolID := api.signUp(t, "carol")
+	hidden := api.post(t, carol, url.Values{"status": {"hidden #birds"}})
+	if _, err := api.Store.UpdateAccount(context.Background(), mustID(t, carolID), func(a *starling.Account) error {
+		a.Approved = false
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	tea := api.post(t, bob, url.Values{"status": {"#tea and #birds"}})
 	all := []string{tea.ID, reply.ID, first.ID}
 	base := "/api/v1/timelines/tag/"
 
 	// Following the Link header walks the timeline a page at a time.
 	page1, l1 := api.getStatuses(t, base+"birds?limit=2", "")
-	if !slices.Equal(page1, all[:2]) {
-		t.Fatalf("page 1 = %v, want %v", page1, all[:2])
+	if !slices.Equal(page1, all[:1]) {
+		t.Fatalf("page 1 = %v, want %v", page1, all[:1])
 	}
-	if l1["next"] != base+"birds?limit=2&max_id="+reply.ID || l1["prev"] != base+"birds?limit=2&min_id="+tea.ID {
+	if l1["next"] != base+"birds?limit=2&max_id="+hidden.ID || l1["prev"] != base+"birds?limit=2&min_id="+tea.ID {
 		t.Errorf("page 1 links = %v", l1)
 	}
 	page2, l2 := api.getStatuses(t, l1["next"], "")
-	if !slices.Equal(page2, all[2:]) {
-		t.Fatalf("page 2 = %v, want %v", page2, all[2:])
+	if !slices.Equal(page2, all[1:]) {
+		t.Fatalf("page 2 = %v, want %v", page2, all[1:])
 	}
 	if end, l := api.getStatuses(t, l2["next"], ""); len(end) != 0 || len(l) != 0 {
 		t.Errorf("past the end: %v with links %v", end, l)
+	}
+	// A page that read only a hidden status shows nothing but links on.
+	if got, l := api.getStatuses(t, base+"birds?limit=1&max_id="+tea.ID, ""); len(got) != 0 ||
+		l["next"] != base+"birds?limit=1&max_id="+hidden.ID {
+		t.Errorf("a page of a hidden status: %v with links %v", got, l)
 	}
 
 	tests := []struct {
@@ -232,7 +259,7 @@ func TestTagTimeline(t *testing.T) {
 		{"any case", base + "BiRdS", "", all},
 		{"the author sees no more", base + "birds", alice, all},
 		{"one item", base + "tea", "", []string{tea.ID}},
-		{"page boundary: limit is the size", base + "birds?limit=3", "", all},
+		{"page boundary: limit is the size", base + "birds?limit=4", "", all},
 		{"max_id", base + "birds?max_id=" + reply.ID, "", []string{first.ID}},
 		{"min_id", base + "birds?min_id=" + first.ID + "&limit=1", "", []string{reply.ID}},
 		{"since_id", base + "birds?since_id=" + first.ID + "&limit=1", "", []string{tea.ID}},
@@ -240,7 +267,9 @@ func TestTagTimeline(t *testing.T) {
 		{"remote: no federation yet", base + "birds?remote=true", "", []string{}},
 		{"only media: no media yet", base + "birds?only_media=true", "", []string{}},
 		{"nobody used it", base + "nothing", "", []string{}},
+		{"with its #", base + "%23birds", "", all},
 		{"not a hashtag", base + "bird%20watching", "", []string{}},
+		{"not a hashtag: too long", base + strings.Repeat("a", timeline.MaxTagLength+1), "", []string{}},
 		{"blank any[] is no filter", base + "birds?any[]=", "", all},
 	}
 	for _, tt := range tests {
@@ -262,14 +291,22 @@ func TestTagTimeline(t *testing.T) {
 
 func TestTagEntity(t *testing.T) {
 	api := newTestAPI(t)
+	birds := Tag{ID: tagID("birds"), Name: "Birds", URL: "https://starling.test/tags/Birds", History: []any{}}
+	longest := strings.Repeat("a", timeline.MaxTagLength)
 	tests := []struct {
 		name   string
 		path   string
 		status int
 		want   Tag
 	}{
-		{"as asked", "/api/v1/tags/Birds", 200, Tag{Name: "Birds", URL: "https://starling.test/tags/Birds", History: []any{}}},
-		{"non-ASCII", "/api/v1/tags/caf%C3%A9", 200, Tag{Name: "café", URL: "https://starling.test/tags/caf%C3%A9", History: []any{}}},
+		{"as asked", "/api/v1/tags/Birds", 200, birds},
+		{"with its #", "/api/v1/tags/%23Birds", 200, birds},
+		{"with a fullwidth #", "/api/v1/tags/%EF%BC%83Birds", 200, birds},
+		{"non-ASCII", "/api/v1/tags/caf%C3%A9", 200, Tag{ID: tagID("café"), Name: "café", URL: "https://starling.test/tags/caf%C3%A9", History: []any{}}},
+		{"the longest", "/api/v1/tags/" + longest, 200, Tag{ID: tagID(longest), Name: longest, URL: "https://starling.test/tags/" + longest, History: []any{}}},
+		{"one character too long", "/api/v1/tags/" + longest + "a", 404, Tag{}},
+		{"far too long", "/api/v1/tags/" + strings.Repeat("a", 500_000), 404, Tag{}},
+		{"two #", "/api/v1/tags/%23%23Birds", 404, Tag{}},
 		{"not a hashtag", "/api/v1/tags/bird%20watching", 404, Tag{}},
 		{"digits only", "/api/v1/tags/123", 404, Tag{}},
 	}
@@ -278,6 +315,9 @@ func TestTagEntity(t *testing.T) {
 			rec := api.do(t, http.MethodGet, tt.path, "", nil)
 			wantStatus(t, rec, tt.status)
 			if tt.status != 200 {
+				if len(rec.Body.String()) > 1000 {
+					t.Errorf("a %d-byte error body", rec.Body.Len())
+				}
 				return
 			}
 			if got := decode[Tag](t, rec); !reflect.DeepEqual(got, tt.want) {
@@ -287,5 +327,72 @@ func TestTagEntity(t *testing.T) {
 				t.Errorf("body %s", body)
 			}
 		})
+	}
+}
+
+// TestTagID checks that a hashtag's id is the same in any case and form,
+// differs between hashtags, and reads as a non-negative integer, as
+// clients that parse Mastodon's ids expect.
+func TestTagID(t *testing.T) {
+	tests := []struct {
+		a, b string
+		same bool
+	}{
+		{"birds", "BIRDS", true},
+		{"café", "CAFÉ", true},
+		{"birds", "bird", false},
+		{"birds", "birds_", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.a+"/"+tt.b, func(t *testing.T) {
+			a, b := tagID(tt.a), tagID(tt.b)
+			if (a == b) != tt.same {
+				t.Errorf("tagID(%q) = %s, tagID(%q) = %s", tt.a, a, tt.b, b)
+			}
+			for _, id := range []string{a, b} {
+				if n, err := strconv.ParseInt(id, 10, 64); err != nil || n < 0 {
+					t.Errorf("id %q does not read as a non-negative int64: %v", id, err)
+				}
+			}
+		})
+	}
+}
+
+// TestTagEntityMatchesSpec checks that the Tag entity has every field the
+// Mastodon OpenAPI description requires, as the client libraries generated
+// from it expect. The description is not part of the module, so the test
+// is skipped where it is absent.
+func TestTagEntityMatchesSpec(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "reference", "mastodon-openapi.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("no Mastodon OpenAPI description at ../../shared/reference/mastodon-openapi.json")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Components struct {
+			Schemas map[string]struct {
+				Required []string `json:"required"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	required := spec.Components.Schemas["Tag"].Required
+	if len(required) == 0 {
+		t.Fatal("the description lists no required fields for Tag")
+	}
+	rec := newTestAPI(t).do(t, http.MethodGet, "/api/v1/tags/birds", "", nil)
+	wantStatus(t, rec, http.StatusOK)
+	got := decode[map[string]any](t, rec)
+	for _, key := range required {
+		if _, ok := got[key]; !ok {
+			t.Errorf("the Tag entity lacks %q, which the description requires: %s", key, rec.Body)
+		}
+	}
+	if _, ok := got["id"].(string); !ok {
+		t.Errorf("id is %T, want a string", got["id"])
 	}
 }

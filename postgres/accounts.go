@@ -69,11 +69,6 @@ func scanAccount(row sqlstore.Scanner) (*starling.Account, error) {
 	return &a, nil
 }
 
-// CreateAccount inserts a. A zero CreatedAt or UpdatedAt is set to now.
-func (db *DB) CreateAccount(ctx context.Context, a *starling.Account) error {
-	return db.CreateAccountWithToken(ctx, a, nil)
-}
-
 // CreateAccountWithToken inserts a and, when t is not nil, t, in one
 // transaction. A zero CreatedAt or UpdatedAt of a, or CreatedAt of t, is
 // set to now.

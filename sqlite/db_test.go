@@ -135,7 +135,7 @@ func TestCountsMigration(t *testing.T) {
 		id++
 		a := &starling.Account{ID: id, Username: name, Role: starling.RoleUser, Approved: true,
 			DefaultVisibility: starling.VisibilityPublic, CreatedAt: at}
-		if err := db.CreateAccount(ctx, a); err != nil {
+		if err := db.CreateAccountWithToken(ctx, a, nil); err != nil {
 			t.Fatal(err)
 		}
 		return a

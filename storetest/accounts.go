@@ -42,7 +42,7 @@ func testAccountRoundTrip(t *testing.T, w *world) {
 		FollowersCount:    8,
 		FollowingCount:    9,
 	}
-	w.ok(w.s.CreateAccount(w.ctx, a), "CreateAccount")
+	w.ok(w.s.CreateAccountWithToken(w.ctx, a, nil), "CreateAccountWithToken")
 
 	want := *a
 	want.Fields = []starling.Field{a.Fields[0], a.Fields[1]}
@@ -50,7 +50,7 @@ func testAccountRoundTrip(t *testing.T, w *world) {
 	want.CreatedAt = created.UTC().Truncate(time.Millisecond)
 	want.UpdatedAt = created.Add(time.Minute).UTC().Truncate(time.Millisecond)
 	want.StatusesCount, want.FollowersCount, want.FollowingCount = 0, 0, 0
-	equal(t, "account after CreateAccount", *a, want)
+	equal(t, "account after CreateAccountWithToken", *a, want)
 
 	for _, tc := range []struct {
 		name string
@@ -78,7 +78,7 @@ func testAccountRoundTrip(t *testing.T, w *world) {
 	b := &starling.Account{ID: w.id(), Username: "b", Role: starling.RoleUser,
 		DefaultVisibility: starling.VisibilityPublic, CreatedAt: w.tick()}
 	b.UpdatedAt = b.CreatedAt
-	w.ok(w.s.CreateAccount(w.ctx, b), "CreateAccount(minimal)")
+	w.ok(w.s.CreateAccountWithToken(w.ctx, b, nil), "CreateAccountWithToken(minimal)")
 	equal(t, "minimal account", *w.reload(b), *b)
 }
 
@@ -99,10 +99,10 @@ func testAccountUniqueness(t *testing.T, w *world) {
 	} {
 		a := &starling.Account{ID: w.id(), Username: tc.username, Email: tc.email, Approved: true,
 			Role: starling.RoleUser, DefaultVisibility: starling.VisibilityPublic, CreatedAt: w.tick()}
-		err := w.s.CreateAccount(w.ctx, a)
+		err := w.s.CreateAccountWithToken(w.ctx, a, nil)
 		if tc.taken == "" {
 			if err != nil {
-				t.Errorf("%s: CreateAccount: %v", tc.name, err)
+				t.Errorf("%s: CreateAccountWithToken: %v", tc.name, err)
 			}
 			continue
 		}
@@ -505,6 +505,6 @@ func testCreateAccountWithToken(t *testing.T, w *world) {
 		}
 	}
 
-	// Without a token it is CreateAccount.
+	// Without a token only the account is inserted.
 	w.ok(w.s.CreateAccountWithToken(w.ctx, newAccount("carol"), nil), "CreateAccountWithToken(no token)")
 }

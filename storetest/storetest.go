@@ -119,8 +119,8 @@ func (w *world) account(username string, opts ...func(*starling.Account)) *starl
 	for _, o := range opts {
 		o(a)
 	}
-	if err := w.s.CreateAccount(w.ctx, a); err != nil {
-		w.t.Fatalf("CreateAccount(%s): %v", username, err)
+	if err := w.s.CreateAccountWithToken(w.ctx, a, nil); err != nil {
+		w.t.Fatalf("CreateAccountWithToken(%s): %v", username, err)
 	}
 	return a
 }

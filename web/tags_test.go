@@ -8,6 +8,7 @@ import (
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/statuses"
+	"github.com/starling-social/starling/timeline"
 )
 
 func TestTagPage(t *testing.T) {
@@ -21,6 +22,7 @@ func TestTagPage(t *testing.T) {
 	s.post(t, alice, statuses.CreateInput{Text: "friends #birds", Visibility: "private"})
 	s.post(t, pending, statuses.CreateInput{Text: "awaiting approval #birds"})
 	cafe := s.post(t, bob, statuses.CreateInput{Text: "#café au lait"})
+	longest := strings.Repeat("a", timeline.MaxTagLength)
 
 	// #tea has exactly two pages' worth, #cake one more than a page.
 	var tea, cake []*starling.Status // newest first
@@ -73,6 +75,19 @@ func TestTagPage(t *testing.T) {
 		{name: "digits only", path: "/tags/123", status: 404, contains: []string{"This is not a hashtag"}},
 		{name: "not a hashtag, escaped", path: "/tags/%3Cb%3E", status: 404,
 			contains: []string{"#&lt;b&gt;"}, excludes: []string{"<b>"}},
+		{name: "with its #", path: "/tags/%23birds", status: 200,
+			contains: []string{"<h1>#birds</h1>", "first ", "a reply "}},
+		{name: "with a fullwidth #", path: "/tags/%EF%BC%83birds", status: 200,
+			contains: []string{"<h1>#birds</h1>", "first "}},
+		{name: "the longest", path: "/tags/" + longest, status: 200,
+			contains: []string{"<h1>#" + longest + "</h1>", "No public posts with this hashtag yet."}},
+		{name: "one character too long", path: "/tags/" + longest + "a", status: 404,
+			contains: []string{"This is not a hashtag"}, excludes: []string{longest}},
+		{name: "far too long", path: "/tags/" + strings.Repeat("a", 500_000), status: 404,
+			contains: []string{"This is not a hashtag"}, excludes: []string{longest}},
+		{name: "two #", path: "/tags/%23%23birds", status: 404, contains: []string{"This is not a hashtag"}},
+		{name: "no name", path: "/tags/", status: 404, contains: []string{"<title>Not found - Test Social</title>"}},
+		{name: "a trailing slash", path: "/tags/birds/", status: 404, contains: []string{"<title>Not found - Test Social</title>"}},
 		{name: "POST", method: http.MethodPost, path: "/tags/birds", status: 405},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"html/template"
 	"log/slog"
@@ -61,11 +60,14 @@ type Handler struct {
 	cfg      Config
 	accounts *accounts.Service
 	statuses *statuses.Service
-	store    starling.Store
-	log      *slog.Logger
-	pages    map[string]*template.Template
-	avatar   []byte
-	header   []byte
+	// timelines reads hashtag pages, so that they list what the API's
+	// hashtag timeline lists.
+	timelines *timeline.Service
+	store     starling.Store
+	log       *slog.Logger
+	pages     map[string]*template.Template
+	avatar    []byte
+	header    []byte
 }
 
 // New builds the pages' handler. It parses the templates and draws the
@@ -74,9 +76,12 @@ func New(cfg Config, accounts *accounts.Service, statuses *statuses.Service, sto
 	if cfg.Title == "" {
 		cfg.Title = cfg.PublicURL.Host
 	}
+	// The pages read no home timeline, so the service's engine is the
+	// store's own and New needs no more than the store.
 	h := &Handler{cfg: cfg, accounts: accounts, statuses: statuses, store: store, log: log,
-		pages:  map[string]*template.Template{},
-		avatar: defaultAvatar(), header: defaultHeader()}
+		timelines: timeline.New(store, timeline.NewStoreHome(store)),
+		pages:     map[string]*template.Template{},
+		avatar:    defaultAvatar(), header: defaultHeader()}
 	for _, name := range []string{"status", "profile", "tag", "error"} {
 		// The templates are compiled into the binary, so a parse error is
 		// a bug that every test run catches.
@@ -101,6 +106,11 @@ func (h *Handler) Register(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("/users/{username}", h.page(h.accountURI))
 	mux.Handle("/users/{username}/statuses/{id}", h.page(h.statusURI))
 	mux.Handle("/tags/{tag}", h.page(h.tag))
+	// The mux would answer /tags/ and /tags/name/ with its plain-text 404;
+	// these give them the 404 page. A wider pattern (/tags/{rest...})
+	// would conflict with /{username}/status/{id}.
+	mux.Handle("/tags/{$}", h.page(missing))
+	mux.Handle("/tags/{tag}/{$}", h.page(missing))
 	mux.Handle("GET /static/avatar.png", h.static("avatar.png", h.avatar))
 	mux.Handle("GET /static/header.png", h.static("header.png", h.header))
 	mux.Handle("GET /static/style.css", h.static("style.css", styleCSS))
@@ -200,6 +210,9 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 func (h *Handler) absURL(path string) string { return starling.AbsURL(h.cfg.PublicURL, path) }
 
 func notFound() error { return starling.Errorf(starling.ENOTFOUND, "not found") }
+
+// missing is a page that does not exist, so that it gets the 404 page.
+func missing(http.ResponseWriter, *http.Request) error { return notFound() }
 
 // accountURI serves /users/username, the account's uri in the API: it
 // redirects to the profile page, which decides whether there is one.
@@ -419,18 +432,17 @@ type tagPage struct {
 
 // tag serves /tags/name, where the API's hashtag links point: the public
 // posts with the hashtag, in any case, replies included, newest first, as
-// the API's hashtag timeline lists them; paged with max_id like a profile.
-// A name that no post can carry is a 404 page naming it.
-//
-// Posts of authors awaiting approval are left out here rather than in the
-// query, as on every page; the next page starts below the last post read,
-// shown or not, so that a page of hidden posts does not end the list.
+// the API's hashtag timeline lists them (timeline.Service.Tag, which also
+// leaves out posts of authors awaiting approval); paged with max_id like a
+// profile, the next page starting below the last post read, shown or not.
+// A name that no post can carry is a 404 page naming it, shortened, since
+// the name may be far longer than any hashtag.
 func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
 	name, err := timeline.TagName(r.PathValue("tag"))
 	if err != nil {
-		raw := r.PathValue("tag")
-		h.render(w, r, http.StatusNotFound, "error", "#"+raw, nil, errorPage{
-			Heading: "#" + raw,
+		raw := "#" + excerpt(r.PathValue("tag"), 60)
+		h.render(w, r, http.StatusNotFound, "error", raw, nil, errorPage{
+			Heading: raw,
 			Message: "This is not a hashtag, so no post can have it.",
 		})
 		return nil
@@ -442,25 +454,20 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
 			return notFound()
 		}
 	}
-	posts, err := h.store.TagTimeline(r.Context(), starling.TagTimelineQuery{Tag: name}, page)
-	if err != nil {
-		return err
-	}
-	authors, err := h.authors(r.Context(), posts)
+	l, err := h.timelines.Tag(r.Context(), starling.TagTimelineQuery{Tag: name}, page)
 	if err != nil {
 		return err
 	}
 	path := "/tags/" + url.PathEscape(name)
 	view := tagPage{Name: name, Paged: page.MaxID != 0}
-	for _, st := range posts {
-		if a, ok := authors[st.AccountID]; ok {
-			v, author := viewStatus(st, a.Username), authorOf(a)
-			v.Author = &author
-			view.Posts = append(view.Posts, v)
-		}
+	for _, st := range l.Statuses {
+		a := l.Authors[st.AccountID]
+		v, author := viewStatus(st, a.Username), authorOf(a)
+		v.Author = &author
+		view.Posts = append(view.Posts, v)
 	}
-	if len(posts) == tagPageSize {
-		view.Older = path + "?max_id=" + snowflake.Format(posts[len(posts)-1].ID)
+	if l.Read == tagPageSize {
+		view.Older = path + "?max_id=" + snowflake.Format(l.OldestID)
 	}
 	h.render(w, r, http.StatusOK, "tag", "#"+name, &meta{
 		SiteName:    h.cfg.Title,
@@ -471,24 +478,4 @@ func (h *Handler) tag(w http.ResponseWriter, r *http.Request) error {
 		Image:       h.absURL("/static/avatar.png"),
 	}, view)
 	return nil
-}
-
-// authors reads the authors of posts in one query and keeps those that
-// visitors may see.
-func (h *Handler) authors(ctx context.Context, posts []*starling.Status) (map[int64]*starling.Account, error) {
-	ids := make([]int64, 0, len(posts))
-	for _, st := range posts {
-		ids = append(ids, st.AccountID)
-	}
-	list, err := h.store.AccountsByIDs(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]*starling.Account, len(list))
-	for _, a := range list {
-		if a.Visible() {
-			out[a.ID] = a
-		}
-	}
-	return out, nil
 }

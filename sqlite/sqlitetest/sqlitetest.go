@@ -54,7 +54,7 @@ func CreateAccount(t testing.TB, store starling.AccountStore, ids *snowflake.Gen
 	for _, f := range edit {
 		f(a)
 	}
-	if err := store.CreateAccount(context.Background(), a); err != nil {
+	if err := store.CreateAccountWithToken(context.Background(), a, nil); err != nil {
 		t.Fatalf("create account %s: %v", username, err)
 	}
 	return a
