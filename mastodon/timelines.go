@@ -52,18 +52,11 @@ func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var q starling.PublicTimelineQuery
-	if q.LocalOnly, err = p.Bool("local"); err != nil {
+	var nothing bool
+	if q.LocalOnly, nothing, err = publicScope(p); err != nil {
 		return err
 	}
-	remote, err := p.Bool("remote")
-	if err != nil {
-		return err
-	}
-	onlyMedia, err := p.Bool("only_media")
-	if err != nil {
-		return err
-	}
-	if remote || onlyMedia {
+	if nothing {
 		return ok(w, []Status{})
 	}
 	list, err := s.svc.Timelines.Public(r.Context(), q, page)
@@ -71,6 +64,24 @@ func (s *Server) publicTimeline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.statusPage(w, r, list)
+}
+
+// publicScope reads the parameters the public and hashtag timelines share:
+// local, and remote and only_media, which select nothing yet (there is no
+// federation and there are no media), so nothing is true when either is.
+func publicScope(p *Params) (local, nothing bool, err error) {
+	if local, err = p.Bool("local"); err != nil {
+		return false, false, err
+	}
+	remote, err := p.Bool("remote")
+	if err != nil {
+		return false, false, err
+	}
+	onlyMedia, err := p.Bool("only_media")
+	if err != nil {
+		return false, false, err
+	}
+	return local, remote || onlyMedia, nil
 }
 
 // tagTimeline serves a hashtag's timeline: its public statuses, replies
@@ -89,15 +100,8 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := starling.TagTimelineQuery{Tag: r.PathValue("hashtag")}
-	if q.LocalOnly, err = p.Bool("local"); err != nil {
-		return err
-	}
-	remote, err := p.Bool("remote")
-	if err != nil {
-		return err
-	}
-	onlyMedia, err := p.Bool("only_media")
-	if err != nil {
+	var nothing bool
+	if q.LocalOnly, nothing, err = publicScope(p); err != nil {
 		return err
 	}
 	for _, name := range []string{"any", "all", "none"} {
@@ -105,7 +109,7 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 			return starling.Errorf(starling.EINVALID, "Filtering by several hashtags is not supported yet")
 		}
 	}
-	if remote || onlyMedia {
+	if nothing {
 		return ok(w, []Status{})
 	}
 	l, err := s.svc.Timelines.Tag(r.Context(), q, page)
