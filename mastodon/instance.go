@@ -161,30 +161,24 @@ func pollsConfig() map[string]int {
 	}
 }
 
-// userCount is the number of approved accounts.
-func (s *Server) userCount(ctx context.Context) (int64, error) {
-	n, err := s.svc.Store.CountAccounts(ctx)
-	if err != nil {
-		return 0, starling.Internal(err, "count accounts")
-	}
-	return n, nil
-}
+// usage is what the instance documents report of its size: approved
+// accounts, and local statuses that are not direct.
+type usage struct{ users, statuses int64 }
 
-// statusCount is the number of local statuses that are not direct.
-func (s *Server) statusCount(ctx context.Context) (int64, error) {
-	n, err := s.svc.Store.CountStatuses(ctx)
+func (s *Server) usage(ctx context.Context) (usage, error) {
+	users, err := s.svc.Store.CountAccounts(ctx)
 	if err != nil {
-		return 0, starling.Internal(err, "count statuses")
+		return usage{}, starling.Internal(err, "count accounts")
 	}
-	return n, nil
+	statuses, err := s.svc.Store.CountStatuses(ctx)
+	if err != nil {
+		return usage{}, starling.Internal(err, "count statuses")
+	}
+	return usage{users: users, statuses: statuses}, nil
 }
 
 func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.userCount(r.Context())
-	if err != nil {
-		return err
-	}
-	statuses, err := s.statusCount(r.Context())
+	u, err := s.usage(r.Context())
 	if err != nil {
 		return err
 	}
@@ -198,7 +192,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
 		"version":           s.versionString(),
 		"urls":              map[string]string{"streaming_api": s.streamingURL()},
 		// Starling does not federate, so it knows no other domains.
-		"stats":             map[string]int64{"user_count": users, "status_count": statuses, "domain_count": 0},
+		"stats":             map[string]int64{"user_count": u.users, "status_count": u.statuses, "domain_count": 0},
 		"thumbnail":         s.absURL(DefaultHeaderPath),
 		"languages":         []string{"en"},
 		"registrations":     enabled,
@@ -216,7 +210,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.userCount(r.Context())
+	u, err := s.usage(r.Context())
 	if err != nil {
 		return err
 	}
@@ -229,7 +223,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		"description": instanceDescription,
 		// Activity is not tracked, so every approved account counts as
 		// active: an upper bound rather than a guess.
-		"usage":     map[string]any{"users": map[string]int64{"active_month": users}},
+		"usage":     map[string]any{"users": map[string]int64{"active_month": u.users}},
 		"thumbnail": map[string]any{"url": s.absURL(DefaultHeaderPath), "blurhash": nil, "versions": map[string]any{}},
 		"icon":      []any{},
 		"languages": []string{"en"},
@@ -252,11 +246,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
 // nodeInfo is the NodeInfo 2.0 document. Client libraries that detect the
 // server's kind read metadata.upstream to learn that it speaks Mastodon's API.
 func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
-	users, err := s.userCount(r.Context())
-	if err != nil {
-		return err
-	}
-	statuses, err := s.statusCount(r.Context())
+	u, err := s.usage(r.Context())
 	if err != nil {
 		return err
 	}
@@ -268,8 +258,8 @@ func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
 		"protocols": []string{},
 		"services":  map[string][]string{"inbound": {}, "outbound": {}},
 		"usage": map[string]any{
-			"users":      map[string]int64{"total": users, "activeMonth": users, "activeHalfyear": users},
-			"localPosts": statuses,
+			"users":      map[string]int64{"total": u.users, "activeMonth": u.users, "activeHalfyear": u.users},
+			"localPosts": u.statuses,
 		},
 		"openRegistrations": enabled,
 		"metadata": map[string]any{
