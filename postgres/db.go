@@ -10,7 +10,9 @@
 // accounts in id order, so that concurrent writers cannot deadlock.
 //
 // The SQL and the query building it shares with the other adapter are in
-// package sqlstore; the SQL here is what its dialect writes differently.
+// package sqlstore, with the reads that differ only by executor
+// (sqlstore.Reads, embedded in DB); the SQL here is what its dialect writes
+// differently, and the writes.
 package postgres
 
 import (
@@ -34,6 +36,10 @@ var migrations embed.FS
 
 // DB is a PostgreSQL-backed starling.Store.
 type DB struct {
+	// Reads are the reads whose SQL is the same in both dialects, run by
+	// the statuses and edges executors below on the pool.
+	sqlstore.Reads
+
 	pool *pgxpool.Pool
 }
 
@@ -56,7 +62,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	db := &DB{pool: pool}
+	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that the database has not seen,

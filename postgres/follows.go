@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -120,10 +119,6 @@ func deleteRequest(ctx context.Context, tx pgx.Tx, followerID, followeeID int64)
 	return nil
 }
 
-func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "follow requests", sqlstore.FollowRequestEdges, accountID, p)
-}
-
 // CountFollowRequests counts with the (followee_id, id) index alone.
 func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, error) {
 	var n int64
@@ -134,17 +129,10 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 	return n, nil
 }
 
-func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "followers", sqlstore.FollowerEdges, accountID, p)
-}
-
-func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "following", sqlstore.FollowingEdges, accountID, p)
-}
-
-// edges reads one page of the edge list e of accountID.
-func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	query, args, reversed := e.Page(accountID, p)
+// edges runs a query selecting an edge id and then sqlstore.AccountCols:
+// the sqlstore.QueryEdges of this adapter, which the shared edge lists
+// (Followers, Following, FollowRequests) page through.
+func (db *DB) edges(ctx context.Context, op, query string, args ...any) ([]starling.Edge, error) {
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -156,9 +144,6 @@ func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID 
 	})
 	if err != nil {
 		return nil, starling.Internal(err, op)
-	}
-	if reversed {
-		slices.Reverse(out)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -110,17 +109,6 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 	return s, nil
 }
 
-func (db *DB) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
-	ss, err := db.statuses(ctx, "status by id", `SELECT `+sqlstore.StatusCols+` FROM statuses s WHERE s.id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(ss) == 0 {
-		return nil, sqlstore.NotFound()
-	}
-	return ss[0], nil
-}
-
 func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Status, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -195,25 +183,13 @@ func (db *DB) PruneIdempotencyKeys(ctx context.Context, olderThan time.Time) (in
 	}
 }
 
-// HomeTimeline pages through sqlstore.HomeTimeline, policy.InHome in SQL,
-// which reads the (account_id, id) index of the viewer and each followee.
-func (db *DB) HomeTimeline(ctx context.Context, viewerID int64, p starling.Page) ([]*starling.Status, error) {
-	return db.page(ctx, "home timeline", sqlstore.HomeTimeline, p, viewerID)
-}
-
-// PublicTimeline reads the partial index of public statuses. LocalOnly
-// changes nothing yet: every status is local until federation exists.
-func (db *DB) PublicTimeline(ctx context.Context, _ starling.PublicTimelineQuery, p starling.Page) ([]*starling.Status, error) {
-	return db.page(ctx, "public timeline", sqlstore.PublicTimeline, p)
-}
-
 // TagTimeline walks the tag's entries in the (name_lower, status_id)
 // index newest first and joins each to its status, keeping the public
 // ones: paging bounds and order are on t.status_id, which that index holds
 // in order, so a page of a rare tag costs as little as one of a popular
 // tag. LocalOnly changes nothing yet: every status is local.
 func (db *DB) TagTimeline(ctx context.Context, q starling.TagTimelineQuery, p starling.Page) ([]*starling.Status, error) {
-	return db.pageFrom(ctx, "tag timeline", `status_tags t JOIN statuses s ON s.id = t.status_id`, "t.status_id",
+	return sqlstore.ReadStatusPage(ctx, db.statuses, "tag timeline", `status_tags t JOIN statuses s ON s.id = t.status_id`, "t.status_id",
 		`t.name_lower = $1 AND s.visibility = 'public'`, p, strings.ToLower(q.Tag))
 }
 
@@ -232,35 +208,7 @@ func (db *DB) AccountStatuses(ctx context.Context, q starling.AccountStatusesQue
 		args = append(args, strings.ToLower(q.Tagged))
 		where += ` AND ` + sqlstore.Tagged(len(args))
 	}
-	return db.page(ctx, "account statuses", where, p, args...)
-}
-
-// page reads one page of statuses matching where, newest first.
-func (db *DB) page(ctx context.Context, op, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
-	return db.pageFrom(ctx, op, "statuses s", "s.id", where, p, args...)
-}
-
-// pageFrom reads one page of statuses (aliased s) from the tables of from
-// that match where, newest first by key: a column equal to s.id that an
-// index on from holds in order.
-func (db *DB) pageFrom(ctx context.Context, op, from, key, where string, p starling.Page, args ...any) ([]*starling.Status, error) {
-	query, args, reversed := sqlstore.StatusPage(from, key, where, p, args)
-	ss, err := db.statuses(ctx, op, query, args...)
-	if reversed {
-		slices.Reverse(ss)
-	}
-	return ss, err
-}
-
-// Ancestors walks up the reply chain from the status, at most
-// MaxThreadDepth steps and stopping at a parent that no longer exists,
-// then keeps the nearest limit of the statuses the viewer may see. Each
-// step reads one row by primary key, so the walk costs MaxThreadDepth
-// lookups at most.
-func (db *DB) Ancestors(ctx context.Context, viewerID, id int64, limit int) ([]*starling.Status, error) {
-	ss, err := db.statuses(ctx, "ancestors", sqlstore.Ancestors, viewerID, id, limit, starling.MaxThreadDepth)
-	slices.Reverse(ss)
-	return ss, err
+	return sqlstore.ReadStatusPage(ctx, db.statuses, "account statuses", "statuses s", "s.id", where, p, args...)
 }
 
 // Descendants walks the reply tree down from the status, at most
@@ -287,7 +235,8 @@ func (db *DB) Descendants(ctx context.Context, viewerID, id int64, limit int) ([
 }
 
 // statuses runs a query selecting sqlstore.StatusCols and fills in the
-// mentions and tags of all the rows with one query each.
+// mentions and tags of all the rows with one query each: the
+// sqlstore.QueryStatuses of this adapter, which the shared reads run.
 func (db *DB) statuses(ctx context.Context, op, query string, args ...any) ([]*starling.Status, error) {
 	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {

@@ -10,7 +10,9 @@
 // of several connections, which WAL mode lets run alongside the writer.
 //
 // The SQL and the query building it shares with the other adapter are in
-// package sqlstore; the SQL here is what its dialect writes differently.
+// package sqlstore, with the reads that differ only by executor
+// (sqlstore.Reads, embedded in DB); the SQL here is what its dialect writes
+// differently, and the writes.
 package sqlite
 
 import (
@@ -37,6 +39,10 @@ var migrations embed.FS
 
 // DB is an SQLite-backed starling.Store.
 type DB struct {
+	// Reads are the reads whose SQL is the same in both dialects, run by
+	// the statuses and edges executors below on the readers.
+	sqlstore.Reads
+
 	w *sql.DB // the single writer
 	r *sql.DB // readers
 }
@@ -102,7 +108,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	return &DB{w: w, r: r}, nil
+	db := &DB{w: w, r: r}
+	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
+	return db, nil
 }
 
 // Migrate applies the embedded migrations that the database has not seen,

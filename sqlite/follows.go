@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"slices"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/sqlstore"
@@ -112,10 +111,6 @@ func deleteRequest(ctx context.Context, tx *sql.Tx, followerID, followeeID int64
 	return nil
 }
 
-func (db *DB) FollowRequests(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "follow requests", sqlstore.FollowRequestEdges, accountID, p)
-}
-
 // CountFollowRequests counts with the (followee_id, id) index alone.
 func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, error) {
 	var n int64
@@ -126,17 +121,10 @@ func (db *DB) CountFollowRequests(ctx context.Context, accountID int64) (int64, 
 	return n, nil
 }
 
-func (db *DB) Followers(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "followers", sqlstore.FollowerEdges, accountID, p)
-}
-
-func (db *DB) Following(ctx context.Context, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	return db.edges(ctx, "following", sqlstore.FollowingEdges, accountID, p)
-}
-
-// edges reads one page of the edge list e of accountID.
-func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID int64, p starling.Page) ([]starling.Edge, error) {
-	query, args, reversed := e.Page(accountID, p)
+// edges runs a query selecting an edge id and then sqlstore.AccountCols:
+// the sqlstore.QueryEdges of this adapter, which the shared edge lists
+// (Followers, Following, FollowRequests) page through.
+func (db *DB) edges(ctx context.Context, op, query string, args ...any) ([]starling.Edge, error) {
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, starling.Internal(err, op)
@@ -153,9 +141,6 @@ func (db *DB) edges(ctx context.Context, op string, e sqlstore.Edges, accountID 
 	}
 	if err := rows.Err(); err != nil {
 		return nil, starling.Internal(err, op)
-	}
-	if reversed {
-		slices.Reverse(out)
 	}
 	return out, nil
 }
