@@ -208,7 +208,7 @@ func start(t *testing.T, dataDir, dbURL string) *server {
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := append([]string{"serve", "--listen", addr, "--public-url", "http://" + addr,
-		"--rate-limits", "off", "--log-format", "text"}, storeFlags(dataDir, dbURL)...)
+		"--rate-limits", "off", "--log-format", "text", "--metrics-listen", "127.0.0.1:0"}, storeFlags(dataDir, dbURL)...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = cleanEnv()
 	stderr, err := cmd.StderrPipe()

@@ -53,6 +53,10 @@ func defaultConfig() Config {
 		LogFormat:       "text",
 		MaxBodyBytes:    1 << 20,
 		ShutdownTimeout: 15 * time.Second,
+		// Metrics are on by default, on a port of their own that only
+		// this machine reaches: they reveal how busy the instance is and
+		// which routes fail, so they are kept off the public listener.
+		MetricsListen: "127.0.0.1:9464",
 	}
 }
 
@@ -73,7 +77,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.Listen = s
 			return nil
 		})
-	fs.Func("metrics-listen", "`address` to serve /metrics on, host:port, apart from the API; empty: not served",
+	fs.Func("metrics-listen", "`address` to serve /metrics on, host:port, apart from the API; empty: not served (default "+c.MetricsListen+")",
 		func(s string) error {
 			if s != "" {
 				if _, _, err := net.SplitHostPort(s); err != nil {

@@ -33,7 +33,7 @@ func TestDefaults(t *testing.T) {
 	if cfg.Listen != "127.0.0.1:8080" || cfg.DataDir != "./data" || cfg.PublicURL.String() != "http://localhost:8080" ||
 		cfg.DatabaseURL != "" || !cfg.RateLimits || cfg.Registrations != "open" || cfg.NodeID != 0 ||
 		cfg.LogLevel != slog.LevelInfo || cfg.LogFormat != "text" || cfg.MaxBodyBytes != 1<<20 ||
-		cfg.ShutdownTimeout != 15*time.Second || cfg.usesPostgres() || cfg.MetricsListen != "" {
+		cfg.ShutdownTimeout != 15*time.Second || cfg.usesPostgres() || cfg.MetricsListen != "127.0.0.1:9464" {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }

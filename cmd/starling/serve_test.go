@@ -27,6 +27,7 @@ func testConfig(t *testing.T) Config {
 	cfg := defaultConfig()
 	cfg.DataDir = t.TempDir()
 	cfg.Listen = "127.0.0.1:0"
+	cfg.MetricsListen = "" // tests that want metrics ask for a free port
 	return cfg
 }
 
@@ -300,7 +301,7 @@ func TestServeFailsOnATakenAddress(t *testing.T) {
 	defer busy.Close()
 	cfg.Listen = strings.TrimPrefix(busy.URL, "http://")
 	var stderr bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--listen", cfg.Listen, "--data", cfg.DataDir},
+	code := run(context.Background(), []string{"serve", "--listen", cfg.Listen, "--data", cfg.DataDir, "--metrics-listen", ""},
 		io.Discard, &stderr, envOf(nil))
 	if code != 1 || !strings.Contains(stderr.String(), "address already in use") {
 		t.Fatalf("exit %d, stderr %q", code, stderr.String())
