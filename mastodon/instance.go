@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/timeline"
@@ -165,7 +167,33 @@ func pollsConfig() map[string]int {
 // accounts, and local statuses that are not direct.
 type usage struct{ users, statuses int64 }
 
-func (s *Server) usage(ctx context.Context) (usage, error) {
+// usageTTL is how long counted figures are reused. They are statistics:
+// a minute old is as good as exact, and a burst of clients starting up
+// then costs one count, not one full read of the accounts each.
+const usageTTL = time.Minute
+
+// usageMemo holds the last figures counted and when.
+type usageMemo struct {
+	mu      sync.Mutex
+	now     func() time.Time // time.Now unless a test sets it
+	counted time.Time
+	last    usage
+}
+
+// instanceUsage returns the size figures, counting them again when the
+// remembered ones are older than usageTTL. Counting happens under the
+// lock, so concurrent requests wait for one count instead of each making one.
+func (s *Server) instanceUsage(ctx context.Context) (usage, error) {
+	m := &s.usage
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now
+	if m.now != nil {
+		now = m.now
+	}
+	if !m.counted.IsZero() && now().Sub(m.counted) < usageTTL {
+		return m.last, nil
+	}
 	users, err := s.svc.Store.CountAccounts(ctx)
 	if err != nil {
 		return usage{}, starling.Internal(err, "count accounts")
@@ -174,11 +202,12 @@ func (s *Server) usage(ctx context.Context) (usage, error) {
 	if err != nil {
 		return usage{}, starling.Internal(err, "count statuses")
 	}
-	return usage{users: users, statuses: statuses}, nil
+	m.last, m.counted = usage{users: users, statuses: statuses}, now()
+	return m.last, nil
 }
 
 func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.usage(r.Context())
+	u, err := s.instanceUsage(r.Context())
 	if err != nil {
 		return err
 	}
@@ -210,7 +239,7 @@ func (s *Server) instanceV1(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.usage(r.Context())
+	u, err := s.instanceUsage(r.Context())
 	if err != nil {
 		return err
 	}
@@ -246,7 +275,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
 // nodeInfo is the NodeInfo 2.0 document. Client libraries that detect the
 // server's kind read metadata.upstream to learn that it speaks Mastodon's API.
 func (s *Server) nodeInfo(w http.ResponseWriter, r *http.Request) error {
-	u, err := s.usage(r.Context())
+	u, err := s.instanceUsage(r.Context())
 	if err != nil {
 		return err
 	}

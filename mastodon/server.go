@@ -63,6 +63,9 @@ type Server struct {
 	mux     *http.ServeMux
 	extra   *http.ServeMux
 	handler http.Handler
+	// usage remembers the instance's size figures for a while: counting
+	// reads every account, and clients ask for the instance at start-up.
+	usage usageMemo
 }
 
 // jsonPrefixes are the paths that belong to the API and its discovery
