@@ -18,6 +18,7 @@ type Store interface {
 	OAuthStore
 	StatusStore
 	FollowStore
+	FanoutStore
 
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
@@ -117,6 +118,9 @@ type StatusStore interface {
 	// to (a private reply would otherwise announce "1 reply" to visitors
 	// who cannot see it).
 	//
+	// The same transaction records a FanoutPost job (the outbox), so
+	// that every status acknowledged is delivered to home timelines.
+	//
 	// When idempotencyKey is not empty and the author already posted with
 	// the same key within IdempotencyWindow (an hour), nothing is written
 	// and the status posted then is returned instead.
@@ -125,7 +129,8 @@ type StatusStore interface {
 	// StatusesByIDs returns the statuses that exist, in any order.
 	StatusesByIDs(ctx context.Context, ids []int64) ([]*Status, error)
 	// DeleteStatus deletes the status and reverses the counts it added
-	// (LastStatusAt stays).
+	// (LastStatusAt stays), and records a FanoutDelete job in the same
+	// transaction.
 	// Replies to it stay, with InReplyToID still naming it.
 	DeleteStatus(ctx context.Context, id int64) error
 	// PruneIdempotencyKeys deletes the idempotency keys claimed before
@@ -247,9 +252,9 @@ type FollowStore interface {
 	Relationships(ctx context.Context, viewerID int64, ids []int64) ([]Relationship, error)
 }
 
-// HomeTimeline produces home timelines. The first engine reads the Store;
-// the timeline engine of a later issue (fan-out and merge on read) replaces
-// it behind this interface.
+// HomeTimeline produces home timelines. timeline.NewStoreHome reads the
+// Store on every request (the reference); timeline.Engine keeps them
+// materialised (fan-out on write, merge on read).
 type HomeTimeline interface {
 	Home(ctx context.Context, viewerID int64, p Page) ([]*Status, error)
 }

@@ -38,6 +38,9 @@ type Config struct {
 	Version string
 	// MaxBodyBytes caps request bodies; larger ones get 413.
 	MaxBodyBytes int64
+	// Ceiling serves GET /api/v1/starling/ceiling (ceiling.go), the fixed
+	// page the load tool measures as the most the HTTP stack can serve.
+	Ceiling bool
 }
 
 // Services are the use cases the handlers call.
@@ -108,6 +111,9 @@ func (s *Server) routes() {
 	s.followRoutes()
 	s.timelineRoutes()
 	s.instanceRoutes()
+	if s.cfg.Ceiling {
+		s.ceilingRoutes()
+	}
 }
 
 // dispatch routes a request: to the API's route when one matches;

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/mastodon"
 	"github.com/starling-social/starling/snowflake"
 )
@@ -37,6 +38,21 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may run on
 	// after a stop signal.
 	ShutdownTimeout time.Duration
+
+	// TimelineCacheMB is the memory budget of the in-process timeline
+	// cache, in MiB; the least recently read lists are evicted beyond it.
+	TimelineCacheMB int
+	// TimelineLength is how many status ids a cached timeline keeps.
+	TimelineLength int
+	// FanoutThreshold is the followers count from which an author's posts
+	// are merged into home timelines on read instead of copied on write.
+	FanoutThreshold int64
+	// FanoutWorkers is how many deliveries run at once.
+	FanoutWorkers int
+	// CeilingEndpoint serves GET /api/v1/starling/ceiling, a fixed page
+	// of 20 statuses through the whole HTTP stack, which `starling bench`
+	// measures as the most the machine can serve. Off in production.
+	CeilingEndpoint bool
 }
 
 // defaultConfig is what an unconfigured `starling serve` runs with: a
@@ -57,6 +73,12 @@ func defaultConfig() Config {
 		// this machine reaches: they reveal how busy the instance is and
 		// which routes fail, so they are kept off the public listener.
 		MetricsListen: "127.0.0.1:9464",
+		// 256 MiB keeps about 40,000 full timelines of 800 ids, and many
+		// more of the short ones most readers have.
+		TimelineCacheMB: 256,
+		TimelineLength:  800,
+		FanoutThreshold: 10_000,
+		FanoutWorkers:   2,
 	}
 }
 
@@ -116,15 +138,9 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 		})
 	fs.Func("rate-limits", "`on|off`: limit requests per account and per address (default on)",
 		func(s string) error {
-			switch strings.ToLower(s) {
-			case "on", "true", "1":
-				c.RateLimits = true
-			case "off", "false", "0":
-				c.RateLimits = false
-			default:
-				return errors.New("want on or off")
-			}
-			return nil
+			v, err := parseOnOff(s)
+			c.RateLimits = v
+			return err
 		})
 	fs.Func("registrations", "`mode`: open, approval (a moderator approves each sign-up) or closed (default "+c.Registrations+")",
 		func(s string) error {
@@ -165,6 +181,48 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.MaxBodyBytes = n
 			return nil
 		})
+	fs.Func("timeline-cache-mb", fmt.Sprintf("memory budget of the timeline cache in `MiB` (default %d)", c.TimelineCacheMB),
+		func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return errors.New("want a whole number of MiB, at least 1")
+			}
+			c.TimelineCacheMB = n
+			return nil
+		})
+	fs.Func("timeline-length", fmt.Sprintf("status `ids` kept per cached home timeline (default %d)", c.TimelineLength),
+		func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < starling.MaxPageLimit {
+				return fmt.Errorf("want a whole number, at least %d (one page)", starling.MaxPageLimit)
+			}
+			c.TimelineLength = n
+			return nil
+		})
+	fs.Func("fanout-threshold", fmt.Sprintf("followers `count` from which posts are merged on read rather than fanned out (default %d)", c.FanoutThreshold),
+		func(s string) error {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 1 {
+				return errors.New("want a whole number, at least 1")
+			}
+			c.FanoutThreshold = n
+			return nil
+		})
+	fs.Func("fanout-workers", fmt.Sprintf("`number` of fan-out deliveries run at once (default %d)", c.FanoutWorkers),
+		func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 64 {
+				return errors.New("want a whole number from 1 to 64")
+			}
+			c.FanoutWorkers = n
+			return nil
+		})
+	fs.Func("ceiling-endpoint", "`on|off`: serve GET /api/v1/starling/ceiling, the fixed page `starling bench` measures (default off)",
+		func(s string) error {
+			v, err := parseOnOff(s)
+			c.CeilingEndpoint = v
+			return err
+		})
 	fs.Func("shutdown-timeout", "how long in-flight requests may finish after SIGTERM, a `duration` (default "+c.ShutdownTimeout.String()+")",
 		func(s string) error {
 			d, err := time.ParseDuration(s)
@@ -174,6 +232,17 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.ShutdownTimeout = d
 			return nil
 		})
+}
+
+// parseOnOff reads a switch: on, true or 1; off, false or 0.
+func parseOnOff(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "on", "true", "1":
+		return true, nil
+	case "off", "false", "0":
+		return false, nil
+	}
+	return false, errors.New("want on or off")
 }
 
 // parseFlags parses args into fs, then gives each flag not set on the

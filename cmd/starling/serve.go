@@ -81,6 +81,7 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 		RateLimits:    cfg.RateLimits,
 		Version:       version,
 		MaxBodyBytes:  cfg.MaxBodyBytes,
+		Ceiling:       cfg.CeilingEndpoint,
 	}, mastodon.Services{
 		Store:     a.db,
 		Accounts:  a.accounts,
