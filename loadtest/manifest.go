@@ -37,14 +37,21 @@ type Manifest struct {
 	Password string `json:"password"`
 	// TokenSecret derives the access token of each account (Token).
 	TokenSecret string `json:"token_secret"`
-	// Celebrity is the index of the account given CelebrityFollowers
-	// followers, or -1 when there is none.
-	Celebrity          int `json:"celebrity"`
-	CelebrityFollowers int `json:"celebrity_followers"`
+	// Celebrities are the accounts given a set number of followers on top
+	// of the graph (--celebrity-followers), to measure posting to a huge
+	// audience: celebrity k is account k, and its followers are accounts
+	// len(Celebrities) .. len(Celebrities)+Followers-1.
+	Celebrities []Celebrity `json:"celebrities,omitempty"`
 	// PostsPerAccount is how many statuses each account was given.
 	PostsPerAccount int       `json:"posts_per_account"`
 	SeededAt        time.Time `json:"seeded_at"`
 	SeedSeconds     float64   `json:"seed_seconds"`
+}
+
+// Celebrity is an account with a chosen number of followers.
+type Celebrity struct {
+	Index     int `json:"index"`
+	Followers int `json:"followers"`
 }
 
 // AccountID is the id of account i.
