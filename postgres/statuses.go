@@ -96,8 +96,11 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 			}
 		}
 		if s.InReplyToID != 0 && sqlstore.CountsAsReply(s.Visibility) {
-			_, err = tx.Exec(ctx, sqlstore.AddReply, s.InReplyToID)
+			if _, err = tx.Exec(ctx, sqlstore.AddReply, s.InReplyToID); err != nil {
+				return err
+			}
 		}
+		_, err = tx.Exec(ctx, sqlstore.InsertFanoutJob, string(starling.FanoutPost), s.ID, s.AccountID, s.CreatedAt)
 		return err
 	})
 	if err != nil {
@@ -120,7 +123,8 @@ func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Statu
 // go with it by cascade. The counts CreateStatus added for it are taken
 // back: the author's row is locked before the status, the order
 // CreateStatus takes them in. The parent's replies count drops only if the
-// parent still exists, which the UPDATE finding no row takes care of.
+// parent still exists, which the UPDATE finding no row takes care of. A
+// FanoutDelete job takes it out of the timelines it was delivered to.
 func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		var accountID, parentID int64
@@ -148,6 +152,10 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		}
 		if tag.RowsAffected() == 0 {
 			return sqlstore.NotFound()
+		}
+		_, err = tx.Exec(ctx, sqlstore.InsertFanoutJob, string(starling.FanoutDelete), id, accountID, time.Now())
+		if err != nil {
+			return err
 		}
 		if parentID != 0 && sqlstore.CountsAsReply(starling.Visibility(vis)) {
 			_, err = tx.Exec(ctx, `UPDATE statuses SET replies_count = greatest(replies_count - 1, 0) WHERE id = $1`,

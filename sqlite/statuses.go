@@ -81,8 +81,11 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 			}
 		}
 		if s.InReplyToID != 0 && sqlstore.CountsAsReply(s.Visibility) {
-			_, err = tx.ExecContext(ctx, sqlstore.AddReply, s.InReplyToID)
+			if _, err = tx.ExecContext(ctx, sqlstore.AddReply, s.InReplyToID); err != nil {
+				return err
+			}
 		}
+		_, err = tx.ExecContext(ctx, sqlstore.InsertFanoutJob, string(starling.FanoutPost), s.ID, s.AccountID, ms(s.CreatedAt))
 		return err
 	})
 	if err != nil {
@@ -105,7 +108,8 @@ func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Statu
 // DeleteStatus deletes the status; its mentions, tags and idempotency key
 // go with it by cascade. The counts CreateStatus added for it are taken
 // back; the parent's replies count drops only if the parent still exists,
-// which the UPDATE finding no row takes care of.
+// which the UPDATE finding no row takes care of. A FanoutDelete job takes
+// it out of the timelines it was delivered to.
 func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 	err := db.write(ctx, func(tx *sql.Tx) error {
 		var accountID, parentID int64
@@ -118,7 +122,8 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 		if err != nil {
 			return err
 		}
-		if starling.Visibility(vis) != starling.VisibilityDirect {
+		_, err = tx.ExecContext(ctx, sqlstore.InsertFanoutJob, string(starling.FanoutDelete), id, accountID, ms(time.Now()))
+		if err == nil && starling.Visibility(vis) != starling.VisibilityDirect {
 			_, err = tx.ExecContext(ctx, `UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = $1`,
 				accountID)
 		}

@@ -177,3 +177,34 @@ const (
 	// (followee_id, id) index alone.
 	CountFollowRequests = `SELECT count(*) FROM follow_requests WHERE followee_id = $1`
 )
+
+// Fan-out: the outbox and the reads of delivery and timeline rebuilds.
+const (
+	// InsertFanoutJob records a job of kind $1 for the status $2 by $3,
+	// written at $4.
+	InsertFanoutJob = `INSERT INTO fanout_jobs (kind, status_id, author_id, created_at) VALUES ($1, $2, $3, $4)`
+
+	// FanoutRecipients pages through the followers of the author $1 after
+	// the follow cursor $2, in the (followee_id, id) index, keeping those
+	// whose home timeline the status $4 (visibility $3, replying to the
+	// account $5) belongs in by policy.InHome: all of them for a delete
+	// ($3 empty); for a direct status the mentioned ones; for a reply to
+	// someone else those who follow that account or are it. $6 is the
+	// page size.
+	FanoutRecipients = `SELECT f.id, f.follower_id FROM follows f
+	WHERE f.followee_id = $1 AND f.id > $2
+	AND (CAST($3 AS TEXT) = '' OR (
+		(CAST($3 AS TEXT) <> 'direct'
+		  OR EXISTS (SELECT 1 FROM status_mentions m WHERE m.status_id = $4 AND m.account_id = f.follower_id))
+		AND (CAST($5 AS BIGINT) IN (0, $1) OR f.follower_id = $5
+		  OR EXISTS (SELECT 1 FROM follows g WHERE g.follower_id = f.follower_id AND g.followee_id = $5))))
+	ORDER BY f.id LIMIT $6`
+
+	// HomeTimelineIDs selects the ids of the newest $2 statuses of the
+	// home timeline of $1.
+	HomeTimelineIDs = `SELECT s.id FROM statuses s WHERE ` + HomeTimeline + ` ORDER BY s.id DESC LIMIT $2`
+
+	// AccountStatusIDs selects the ids of the newest $2 statuses of the
+	// account $1, from its (account_id, id) index alone.
+	AccountStatusIDs = `SELECT id FROM statuses WHERE account_id = $1 ORDER BY id DESC LIMIT $2`
+)

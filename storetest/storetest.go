@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) starling.Store) {
 		{"EdgePaging", testEdgePaging},
 		{"Relationships", testRelationships},
 		{"Visibility", testVisibility},
+		{"FanoutJobs", testFanoutJobs},
+		{"FollowedAmong", testFollowedAmong},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -193,6 +193,17 @@ func testVisibility(t *testing.T, w *world) {
 			list := func(p starling.Page) ([]*starling.Status, error) { return w.s.HomeTimeline(w.ctx, v.ID, p) }
 			diff(what, got(what, walk(t, list)), home)
 			diff(what+" read upwards with min_id", got(what, walkUp(t, list)), home)
+			if v.ID != 0 {
+				what = "HomeTimelineIDs of " + name
+				rebuilt, err := w.s.HomeTimelineIDs(w.ctx, v.ID, len(all)+1)
+				w.ok(err, what)
+				diff(what, orEmpty(rebuilt), home)
+				if len(home) > 1 {
+					rebuilt, err = w.s.HomeTimelineIDs(w.ctx, v.ID, 1)
+					w.ok(err, what)
+					diff(what+" limit 1", rebuilt, home[:1])
+				}
+			}
 
 			checkThreads(t, w, name, v, all, live, diff)
 
@@ -220,6 +231,7 @@ func testVisibility(t *testing.T, w *world) {
 		}
 	}
 	check("initially")
+	checkFanout(t, w, all, accounts, follows)
 
 	// Deleting statuses, reply targets among them, takes them out of every
 	// list and leaves the replies as they were.
@@ -240,6 +252,66 @@ func testVisibility(t *testing.T, w *world) {
 	follow(stranger, author)
 	follow(author, mentioned)
 	check("after (un)follows")
+	checkFanout(t, w, all, accounts, follows)
+}
+
+// checkFanout checks the reads of delivery: FanoutRecipients of every
+// status is exactly the author's followers whose home timeline policy.InHome
+// puts it in (read in pages of two, so that the cursor is crossed), and
+// all of them for a delete; AccountStatusIDs is every status of the
+// account, newest first.
+func checkFanout(t *testing.T, w *world, all []*starling.Status, accounts []*starling.Account, follows map[[2]int64]bool) {
+	t.Helper()
+	recipients := func(target starling.FanoutTarget) []int64 {
+		var out []int64
+		var after int64
+		for range len(accounts) + 1 {
+			ids, next, err := w.s.FanoutRecipients(w.ctx, target, after, 2)
+			w.ok(err, "FanoutRecipients")
+			out = append(out, ids...)
+			if next == 0 {
+				return orEmpty(sortedIDs(out))
+			}
+			after = next
+		}
+		t.Fatalf("FanoutRecipients(%+v): the cursor does not end", target)
+		return nil
+	}
+	for _, s := range all {
+		var want, followers []int64
+		for _, a := range accounts {
+			if !follows[[2]int64{a.ID, s.AccountID}] {
+				continue
+			}
+			followers = append(followers, a.ID)
+			v := policy.Viewer{ID: a.ID, Follows: func(id int64) bool { return follows[[2]int64{a.ID, id}] }}
+			if policy.InHome(v, s) {
+				want = append(want, a.ID)
+			}
+		}
+		target := starling.FanoutTarget{StatusID: s.ID, AuthorID: s.AccountID, Visibility: s.Visibility,
+			InReplyToAccountID: s.InReplyToAccountID}
+		if got, want := recipients(target), orEmpty(sortedIDs(want)); !slices.Equal(got, want) {
+			t.Errorf("FanoutRecipients of %s = %v, want %v", describe(s), got, want)
+		}
+		target.Visibility = ""
+		if got, want := recipients(target), orEmpty(sortedIDs(followers)); !slices.Equal(got, want) {
+			t.Errorf("FanoutRecipients of the delete of %s = %v, want every follower %v", describe(s), got, want)
+		}
+	}
+	for _, a := range accounts {
+		var want []int64
+		for _, s := range all {
+			if s.AccountID == a.ID {
+				want = append(want, s.ID)
+			}
+		}
+		got, err := w.s.AccountStatusIDs(w.ctx, a.ID, len(all)+1)
+		w.ok(err, "AccountStatusIDs")
+		if want := orEmpty(sortedIDs(want)); !slices.Equal(orEmpty(got), want) {
+			t.Errorf("AccountStatusIDs(%s) = %v, want %v", a.Username, got, want)
+		}
+	}
 }
 
 // checkThreads checks Ancestors and Descendants of every status against

@@ -1,0 +1,121 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"time"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
+)
+
+// ClaimFanoutJobs leases the oldest jobs whose lease has run out. The
+// single writer makes the claim atomic: two claims never take one job.
+func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]starling.FanoutJob, error) {
+	now := time.Now()
+	rows, err := db.w.QueryContext(ctx, `UPDATE fanout_jobs SET leased_until = $1
+		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 ORDER BY id LIMIT $3)
+		RETURNING id, kind, status_id, author_id, created_at`, ms(now.Add(lease)), ms(now), limit)
+	if err != nil {
+		return nil, starling.Internal(err, "claim fanout jobs")
+	}
+	defer rows.Close()
+	var jobs []starling.FanoutJob
+	for rows.Next() {
+		var j starling.FanoutJob
+		var kind string
+		var created int64
+		if err := rows.Scan(&j.ID, &kind, &j.StatusID, &j.AuthorID, &created); err != nil {
+			return nil, starling.Internal(err, "claim fanout jobs")
+		}
+		j.Kind, j.CreatedAt = starling.FanoutKind(kind), fromMS(created)
+		jobs = append(jobs, j)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, starling.Internal(err, "claim fanout jobs")
+	}
+	// RETURNING gives no order.
+	slices.SortFunc(jobs, func(a, b starling.FanoutJob) int { return cmp.Compare(a.ID, b.ID) })
+	return jobs, nil
+}
+
+func (db *DB) CompleteFanoutJob(ctx context.Context, id int64) error {
+	if _, err := db.w.ExecContext(ctx, `DELETE FROM fanout_jobs WHERE id = $1`, id); err != nil {
+		return starling.Internal(err, "complete fanout job")
+	}
+	return nil
+}
+
+func (db *DB) FanoutQueue(ctx context.Context) (int64, time.Time, error) {
+	var n int64
+	var oldest sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT count(*), min(created_at) FROM fanout_jobs`).Scan(&n, &oldest)
+	if err != nil {
+		return 0, time.Time{}, starling.Internal(err, "fanout queue")
+	}
+	return n, fromNullMS(oldest), nil
+}
+
+func (db *DB) FanoutRecipients(ctx context.Context, t starling.FanoutTarget, after int64, limit int) ([]int64, int64, error) {
+	rows, err := db.r.QueryContext(ctx, sqlstore.FanoutRecipients,
+		t.AuthorID, after, string(t.Visibility), t.StatusID, t.InReplyToAccountID, limit)
+	if err != nil {
+		return nil, 0, starling.Internal(err, "fanout recipients")
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, limit)
+	var next int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&next, &id); err != nil {
+			return nil, 0, starling.Internal(err, "fanout recipients")
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, starling.Internal(err, "fanout recipients")
+	}
+	if len(ids) < limit {
+		next = 0
+	}
+	return ids, next, nil
+}
+
+func (db *DB) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int) ([]int64, error) {
+	return db.ids(ctx, "home timeline ids", sqlstore.HomeTimelineIDs, viewerID, limit)
+}
+
+func (db *DB) AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error) {
+	return db.ids(ctx, "account status ids", sqlstore.AccountStatusIDs, accountID, limit)
+}
+
+func (db *DB) FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return db.ids(ctx, "followed among", `SELECT followee_id FROM follows
+		WHERE follower_id = $1 AND followee_id IN (SELECT value FROM json_each($2))`, followerID, jsonIDs(ids))
+}
+
+// ids runs a query selecting one integer column on the readers.
+func (db *DB) ids(ctx context.Context, op, query string, args ...any) ([]int64, error) {
+	rows, err := db.r.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, starling.Internal(err, op)
+		}
+		out = append(out, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, starling.Internal(err, op)
+	}
+	return out, nil
+}
