@@ -1,7 +1,7 @@
 // Package inmem holds the in-process implementations of the parts that a
-// multi-node installation replaces with networked ones: today the rate
-// limiter. They keep their state in this process's memory, so they are
-// right for a single node and need no other server.
+// multi-node installation replaces with networked ones: the rate limiter
+// and the timeline cache. They keep their state in this process's memory,
+// so they are right for a single node and need no other server.
 package inmem
 
 import (
