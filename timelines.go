@@ -140,3 +140,16 @@ type FanoutStore interface {
 	// FollowedAmong returns those of ids that followerID follows.
 	FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error)
 }
+
+// TimelineEvents is told of the writes that change home timelines, right
+// after they are stored, so that the engine can act at once: show a post
+// to its author and, for an author whose posts are merged on read, to
+// every follower, and forget a home timeline whose follows changed. The
+// outbox makes delivery durable whether or not this is called; it is a
+// shortcut, never the record.
+type TimelineEvents interface {
+	StatusPosted(ctx context.Context, s *Status, author *Account)
+	StatusDeleted(ctx context.Context, s *Status)
+	// FollowsChanged says that followerID followed or unfollowed someone.
+	FollowsChanged(ctx context.Context, followerID int64)
+}

@@ -11,11 +11,22 @@ import (
 
 // Service implements relationship use cases on top of a starling.Store.
 type Service struct {
-	store starling.Store
+	store  starling.Store
+	events starling.TimelineEvents
 }
 
-// New returns a Service backed by store.
-func New(store starling.Store) *Service { return &Service{store: store} }
+// New returns a Service backed by store that tells events, when not nil,
+// whenever someone's follows change.
+func New(store starling.Store, events starling.TimelineEvents) *Service {
+	return &Service{store: store, events: events}
+}
+
+// changed tells the timeline engine that followerID's follows changed.
+func (s *Service) changed(ctx context.Context, followerID int64) {
+	if s.events != nil {
+		s.events.FollowsChanged(ctx, followerID)
+	}
+}
 
 // Follow makes viewer follow the account targetID, or asks to when that
 // account is locked, and returns the relationship that results. Following
@@ -41,6 +52,9 @@ func (s *Service) Follow(ctx context.Context, viewer *starling.Account, targetID
 	if err != nil {
 		return starling.Relationship{}, err
 	}
+	if !target.Locked {
+		s.changed(ctx, viewer.ID)
+	}
 	return s.relationship(ctx, viewer.ID, targetID)
 }
 
@@ -53,6 +67,7 @@ func (s *Service) Unfollow(ctx context.Context, viewerID, targetID int64) (starl
 	if err := s.store.Unfollow(ctx, viewerID, targetID); err != nil {
 		return starling.Relationship{}, err
 	}
+	s.changed(ctx, viewerID)
 	return s.relationship(ctx, viewerID, targetID)
 }
 
@@ -103,6 +118,7 @@ func (s *Service) Authorize(ctx context.Context, viewerID, requesterID int64) (s
 	if err := s.store.AuthorizeFollowRequest(ctx, requesterID, viewerID); err != nil {
 		return starling.Relationship{}, err
 	}
+	s.changed(ctx, requesterID)
 	return s.relationship(ctx, viewerID, requesterID)
 }
 

@@ -68,8 +68,8 @@ func newTestAPIWith(t testing.TB, configure func(*Config)) *testAPI {
 		Store:     db,
 		Accounts:  accts,
 		OAuth:     oauth.New(db, ids, accts),
-		Statuses:  statuses.New(db, ids, cfg.PublicURL.String()),
-		Follows:   follows.New(db),
+		Statuses:  statuses.New(db, ids, cfg.PublicURL.String(), nil),
+		Follows:   follows.New(db, nil),
 		Timelines: timeline.New(db, timeline.NewStoreHome(db)),
 		Limiter:   inmem.NewRateLimiter(),
 	}

@@ -1,6 +1,7 @@
 // Package metrics exposes Starling's Prometheus metrics: HTTP requests by
 // route, method and status, their durations, the database connection pool,
-// and the Go runtime and process. It keeps its own registry rather than the
+// the home-timeline engine (fan-out queue, delivery lag, batch sizes, the
+// timeline cache), and the Go runtime and process. It keeps its own registry rather than the
 // client library's global one, so tests and several servers in one process
 // never share counters.
 package metrics

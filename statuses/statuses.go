@@ -35,12 +35,14 @@ type Service struct {
 	store     starling.Store
 	ids       *snowflake.Generator
 	publicURL string
+	events    starling.TimelineEvents
 }
 
 // New returns a Service that links mentions and hashtags under publicURL
-// (the instance's base URL, e.g. "https://example.social").
-func New(store starling.Store, ids *snowflake.Generator, publicURL string) *Service {
-	return &Service{store: store, ids: ids, publicURL: strings.TrimSuffix(publicURL, "/")}
+// (the instance's base URL, e.g. "https://example.social") and tells
+// events, when not nil, of each status posted or deleted.
+func New(store starling.Store, ids *snowflake.Generator, publicURL string, events starling.TimelineEvents) *Service {
+	return &Service{store: store, ids: ids, publicURL: strings.TrimSuffix(publicURL, "/"), events: events}
 }
 
 // CreateInput is what a client sends to post.
@@ -143,7 +145,11 @@ func (s *Service) Create(ctx context.Context, author *starling.Account, appID in
 
 	st.ID = s.ids.Next()
 	st.CreatedAt = snowflake.Time(st.ID)
-	return s.store.CreateStatus(ctx, st, in.IdempotencyKey)
+	created, err := s.store.CreateStatus(ctx, st, in.IdempotencyKey)
+	if err == nil && s.events != nil && created.ID == st.ID {
+		s.events.StatusPosted(ctx, created, author)
+	}
+	return created, err
 }
 
 // checkText measures non-empty s as twitter-text does, each of the text
@@ -328,6 +334,9 @@ func (s *Service) Delete(ctx context.Context, viewerID, id int64) (*starling.Sta
 	}
 	if err := s.store.DeleteStatus(ctx, id); err != nil {
 		return nil, err
+	}
+	if s.events != nil {
+		s.events.StatusDeleted(ctx, st)
 	}
 	return st, nil
 }

@@ -24,7 +24,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
-	return &env{store: db, ids: ids, svc: statuses.New(db, ids, "https://example.test/")}
+	return &env{store: db, ids: ids, svc: statuses.New(db, ids, "https://example.test/", nil)}
 }
 
 func (e *env) account(t *testing.T, username string, edit ...func(*starling.Account)) *starling.Account {

@@ -47,13 +47,13 @@ func newSite(t *testing.T) *site {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	acc := accounts.New(db, ids, publicURL)
-	st := statuses.New(db, ids, publicURL)
+	st := statuses.New(db, ids, publicURL, nil)
 	api := mastodon.New(mastodon.Config{PublicURL: u, Registrations: mastodon.RegistrationsOpen}, mastodon.Services{
 		Store:     db,
 		Accounts:  acc,
 		OAuth:     oauth.New(db, ids, acc),
 		Statuses:  st,
-		Follows:   follows.New(db),
+		Follows:   follows.New(db, nil),
 		Timelines: timeline.New(db, timeline.NewStoreHome(db)),
 		Limiter:   inmem.NewRateLimiter(),
 	}, log)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"sort"
 	"strings"
 
@@ -68,7 +69,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer, look
 			return usageError{fmt.Errorf("invalid value %q for --role: want user, moderator or admin", f.role)}
 		}
 	}
-	a, err := openApp(ctx, cfg)
+	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return err
 	}

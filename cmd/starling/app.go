@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
 	"github.com/starling-social/starling/follows"
+	"github.com/starling-social/starling/inmem"
 	"github.com/starling-social/starling/oauth"
 	"github.com/starling-social/starling/postgres"
 	"github.com/starling-social/starling/snowflake"
@@ -40,7 +42,12 @@ func openDatabase(ctx context.Context, cfg Config) (database, error) {
 
 // app is the wired program: the store and the use-case services on it.
 type app struct {
+	// db is the database; store is what the services read and write
+	// through: db behind the read-through cache of package storecache.
 	db        database
+	store     starling.Store
+	cache     *inmem.TimelineCache
+	engine    *timeline.Engine
 	ids       *snowflake.Generator
 	accounts  *accounts.Service
 	oauth     *oauth.Service
@@ -52,7 +59,7 @@ type app struct {
 // openApp opens the database, brings its schema up to date and builds the
 // services. Every command migrates, so that an admin command run before
 // the first `serve` finds its tables.
-func openApp(ctx context.Context, cfg Config) (*app, error) {
+func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	ids, err := snowflake.New(cfg.NodeID)
 	if err != nil {
 		return nil, err
@@ -66,15 +73,25 @@ func openApp(ctx context.Context, cfg Config) (*app, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	public := cfg.PublicURL.String()
-	acc := accounts.New(db, ids, public)
+	store := starling.Store(db)
+	cache := inmem.NewTimelineCache(int64(cfg.TimelineCacheMB)<<20, cfg.TimelineLength)
+	engine := timeline.NewEngine(store, cache, timeline.Config{
+		Length:    cfg.TimelineLength,
+		Threshold: cfg.FanoutThreshold,
+		Workers:   cfg.FanoutWorkers,
+	}, log)
+	acc := accounts.New(store, ids, public)
 	return &app{
 		db:        db,
+		store:     store,
+		cache:     cache,
+		engine:    engine,
 		ids:       ids,
 		accounts:  acc,
-		oauth:     oauth.New(db, ids, acc),
-		statuses:  statuses.New(db, ids, public),
-		follows:   follows.New(db),
-		timelines: timeline.New(db, timeline.NewStoreHome(db)),
+		oauth:     oauth.New(store, ids, acc),
+		statuses:  statuses.New(store, ids, public, engine),
+		follows:   follows.New(store, engine),
+		timelines: timeline.New(store, engine),
 	}, nil
 }
 

@@ -29,7 +29,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv fu
 		return err
 	}
 	log := newLogger(cfg, stderr)
-	a, err := openApp(ctx, cfg)
+	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -42,11 +42,12 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer, lookupEnv 
 	if err != nil {
 		return err
 	}
-	a, err := openApp(ctx, cfg)
+	log := newLogger(cfg, stderr)
+	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	newLogger(cfg, stderr).Info("migrations applied")
+	log.Info("migrations applied")
 	return a.close()
 }
 
@@ -83,7 +84,7 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 		MaxBodyBytes:  cfg.MaxBodyBytes,
 		Ceiling:       cfg.CeilingEndpoint,
 	}, mastodon.Services{
-		Store:     a.db,
+		Store:     a.store,
 		Accounts:  a.accounts,
 		OAuth:     a.oauth,
 		Statuses:  a.statuses,
@@ -92,7 +93,7 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 		Limiter:   inmem.NewRateLimiter(),
 		Observe:   m.Observe,
 	}, log)
-	web.New(web.Config{PublicURL: cfg.PublicURL}, a.accounts, a.statuses, a.db, log).Register(api)
+	web.New(web.Config{PublicURL: cfg.PublicURL}, a.accounts, a.statuses, a.store, log).Register(api)
 	api.Handle("GET /healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeStatus(w, http.StatusOK, "ok")
 	}))
@@ -156,6 +157,9 @@ type listener struct {
 func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 	var draining atomic.Bool
 	m := metrics.New(a.db)
+	a.engine.Observe(m.Timelines(a.db.FanoutQueue, func() metrics.CacheStats {
+		return metrics.CacheStats(a.cache.Stats())
+	}))
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
@@ -181,6 +185,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 		defer ticker.Stop()
 		pruneIdempotencyKeys(jobs, log, a.db, ticker.C)
 	})
+	wg.Go(func() { a.engine.Run(jobs) })
 
 	served := make(chan error, len(servers))
 	// The metrics address is logged first: the API's line, which tests and

@@ -33,7 +33,7 @@ func testConfig(t *testing.T) Config {
 
 func openTestApp(t *testing.T, cfg Config) *app {
 	t.Helper()
-	a, err := openApp(context.Background(), cfg)
+	a, err := openApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,477 @@
+package timeline
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/policy"
+)
+
+// Engine keeps home timelines materialised. It is the starling.HomeTimeline
+// of a running server, and the starling.TimelineEvents the statuses and
+// follows services tell of their writes.
+//
+// How a home timeline is made:
+//   - Fan-out on write: every status created or deleted leaves a job in
+//     the store's outbox, in the same transaction. Deliver (the workers)
+//     takes each job and pushes the status id into the cached home list of
+//     every follower whose timeline policy.InHome puts it in, a batch of
+//     followers at a time. Pushes are idempotent, so a job delivered twice
+//     (after a crash) leaves each list as once.
+//   - Merge on read: an author with more than Config.Threshold followers is
+//     not fanned out. Its statuses go into its own author list, and reading
+//     a home timeline merges the home list with the author lists of the
+//     merged authors the reader follows, checking each merged status with
+//     policy.InHome. A post by an account with millions of followers thus
+//     costs one push, and every follower sees it at once. Whether a post is
+//     merged is decided per post from the author's followers count at that
+//     moment, so crossing the threshold in either direction needs no
+//     migration: the authors who have ever been merged stay in the set
+//     merged on read (it only grows, and only by big accounts).
+//   - Rebuild: a list not in the cache (a new reader, an eviction, a
+//     restart, a follow or unfollow, which drop the reader's list) is read
+//     from the database with one indexed query and installed under the
+//     cache's lease, so that deliveries made meanwhile are kept.
+//   - Paging: a page is served from the cache only when every list merged
+//     is known down to the page's end; anything below the cached window
+//     (past the cap, or past what was read) is served by the database's own
+//     home timeline query, which is the reference, so there is no gap and
+//     no duplicate at the seam.
+//
+// The merged-author set and each reader's followed subset of it are kept in
+// this process. With the in-process cache that is all there is; a shared
+// cache (Redis) must share the merged-author set too, which is why it is
+// small and only grows.
+type Engine struct {
+	store  starling.Store
+	cache  starling.TimelineCache
+	cfg    Config
+	log    *slog.Logger
+	obs    Observer
+	wake   chan struct{}
+	merged mergedAuthors
+}
+
+// Config tunes the engine.
+type Config struct {
+	// Length is how many ids a cached list keeps (the cache's cap).
+	Length int
+	// Threshold is the followers count above which an author's posts
+	// are merged on read rather than fanned out.
+	Threshold int64
+	// Workers is how many jobs are delivered at once.
+	Workers int
+	// Batch is how many followers one delivery step reads and pushes to.
+	Batch int
+	// Lease is how long a claimed job stays hidden from other claims: a
+	// delivery that crashed is retried after it.
+	Lease time.Duration
+	// Poll is how often the workers look for jobs when nothing woke them
+	// (jobs written by another instance, or left by a crash).
+	Poll time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	if c.Length <= 0 {
+		c.Length = 800
+	}
+	if c.Threshold <= 0 {
+		c.Threshold = 10_000
+	}
+	if c.Workers <= 0 {
+		c.Workers = 2
+	}
+	if c.Batch <= 0 {
+		c.Batch = 1000
+	}
+	if c.Lease <= 0 {
+		c.Lease = time.Minute
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	return c
+}
+
+// Observer is told what the engine does, for metrics. Its methods must be
+// quick and safe for concurrent use.
+type Observer interface {
+	// Delivered: a job was delivered to recipients timelines (merged: the
+	// author's posts are merged on read, so there were none to push to),
+	// lag after its status was written.
+	Delivered(kind starling.FanoutKind, merged bool, recipients int, lag time.Duration)
+	// Batch: one delivery step pushed to size timelines.
+	Batch(size int)
+	// HomeRead: a home page was served from the cache or, when it was not
+	// (or not wholly) there, by the database.
+	HomeRead(fromCache bool)
+}
+
+type noObserver struct{}
+
+func (noObserver) Delivered(starling.FanoutKind, bool, int, time.Duration) {}
+func (noObserver) Batch(int)                                             {}
+func (noObserver) HomeRead(bool)                                         {}
+
+// NewEngine returns an engine over store and cache. Nothing observes it
+// until Observe is called.
+func NewEngine(store starling.Store, cache starling.TimelineCache, cfg Config, log *slog.Logger) *Engine {
+	return &Engine{
+		store:  store,
+		cache:  cache,
+		cfg:    cfg.withDefaults(),
+		log:    log,
+		obs:    noObserver{},
+		wake:   make(chan struct{}, 1),
+		merged: mergedAuthors{set: map[int64]bool{}, readers: map[int64]readerMerged{}},
+	}
+}
+
+ // Observe makes obs the engine's observer. It must be called before the
+// engine is used: the metrics that observe it are built from the store
+// the engine's services are built on, so it cannot be a constructor
+// argument.
+func (e *Engine) Observe(obs Observer) { e.obs = obs }
+
+var (
+	_ starling.HomeTimeline   = (*Engine)(nil)
+	_ starling.TimelineEvents = (*Engine)(nil)
+)
+
+func homeKey(id int64) starling.TimelineKey { return starling.TimelineKey{Kind: starling.HomeList, ID: id} }
+func authorKey(id int64) starling.TimelineKey {
+	return starling.TimelineKey{Kind: starling.AuthorList, ID: id}
+}
+
+// isMerged reports whether a's posts are merged on read.
+func (e *Engine) isMerged(a *starling.Account) bool { return a.FollowersCount > e.cfg.Threshold }
+
+// StatusPosted shows the status to its author at once and, when the
+// author's posts are merged on read, to every follower, then wakes the
+// workers for the rest.
+func (e *Engine) StatusPosted(ctx context.Context, s *starling.Status, author *starling.Account) {
+	keys := []starling.TimelineKey{homeKey(s.AccountID), authorKey(s.AccountID)}
+	if e.isMerged(author) {
+		e.merged.add(s.AccountID)
+	}
+	if err := e.cache.Push(ctx, keys, s.ID); err != nil {
+		e.log.WarnContext(ctx, "timeline cache push failed; delivery will retry", slog.Any("err", err))
+	}
+	e.Wake()
+}
+
+// StatusDeleted takes the status out of its author's lists at once;
+// delivery takes it out of the followers'. Until then, reads leave it out
+// anyway, since it no longer exists.
+func (e *Engine) StatusDeleted(ctx context.Context, s *starling.Status) {
+	keys := []starling.TimelineKey{homeKey(s.AccountID), authorKey(s.AccountID)}
+	if err := e.cache.Remove(ctx, keys, s.ID); err != nil {
+		e.log.WarnContext(ctx, "timeline cache remove failed", slog.Any("err", err))
+	}
+	e.Wake()
+}
+
+// FollowsChanged drops the follower's home list, which the next read
+// rebuilds from the database: a follow brings the new account's posts in,
+// an unfollow takes the old one's out, and the replies that policy.InHome
+// shows depend on follows too, so rebuilding is the one exact answer.
+func (e *Engine) FollowsChanged(ctx context.Context, followerID int64) {
+	e.merged.forget(followerID)
+	if err := e.cache.Drop(ctx, homeKey(followerID)); err != nil {
+		e.log.WarnContext(ctx, "timeline cache drop failed", slog.Any("err", err))
+	}
+}
+
+// Wake tells the workers that a job is waiting.
+func (e *Engine) Wake() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Home is viewerID's home timeline: from the cache when every list merged
+// is known down to the page's end, else from the database.
+func (e *Engine) Home(ctx context.Context, viewerID int64, p starling.Page) ([]*starling.Status, error) {
+	if viewerID == 0 {
+		return nil, nil
+	}
+	page, ok, err := e.cachedHome(ctx, viewerID, p)
+	if err != nil {
+		return nil, err
+	}
+	e.obs.HomeRead(ok)
+	if ok {
+		return page, nil
+	}
+	return e.store.HomeTimeline(ctx, viewerID, p)
+}
+
+// window is what was read of one list: ids below the page's max_id,
+// newest first, and the floor: every id of the list at or above it was
+// read (0 when the list was read to its true end).
+type window struct {
+	ids     []int64
+	floor   int64
+	trusted bool // a home list: its ids passed policy.InHome when delivered
+}
+
+// cachedHome builds the page from the cached lists; ok is false when they
+// do not cover it.
+func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page) ([]*starling.Status, bool, error) {
+	// A page read upwards from min_id needs every id above it, so the
+	// whole window is read; a page read downwards needs its limit, with
+	// room for statuses deleted or left out by policy.
+	n := 2*p.Limit + 16
+	if p.MinID != 0 {
+		n = e.cfg.Length
+	}
+	home, err := e.read(ctx, homeKey(viewerID), viewerID, p.MaxID, n)
+	if err != nil {
+		return nil, false, err
+	}
+	windows := []window{home}
+	authors, err := e.merged.followedBy(ctx, e.store, viewerID)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, a := range authors {
+		w, err := e.read(ctx, authorKey(a), 0, p.MaxID, n)
+		if err != nil {
+			return nil, false, err
+		}
+		windows = append(windows, w)
+	}
+
+	var floor int64
+	for _, w := range windows {
+		floor = max(floor, w.floor)
+	}
+	lower := max(p.SinceID, p.MinID)
+	if p.MinID != 0 && p.MinID < floor {
+		return nil, false, nil // ids just above min_id are not all known
+	}
+	candidates, trusted := merge(windows, floor, lower)
+	if p.MinID != 0 {
+		slices.Reverse(candidates) // the oldest above min_id first
+	}
+
+	page := make([]*starling.Status, 0, p.Limit)
+	for len(candidates) > 0 && len(page) < p.Limit {
+		chunk := candidates[:min(len(candidates), p.Limit-len(page)+4)]
+		candidates = candidates[len(chunk):]
+		found, err := e.visible(ctx, viewerID, chunk, trusted)
+		if err != nil {
+			return nil, false, err
+		}
+		page = append(page, found[:min(len(found), p.Limit-len(page))]...)
+	}
+	if len(page) < p.Limit && floor > lower {
+		return nil, false, nil // the lists end above the page's lower bound
+	}
+	if p.MinID != 0 {
+		slices.Reverse(page)
+	}
+	return page, true, nil
+}
+
+// merge returns the ids of windows at or above floor and above lower,
+// newest first and once each, and the set of those a trusted window holds.
+func merge(windows []window, floor, lower int64) ([]int64, map[int64]bool) {
+	cut := max(floor, lower+1)
+	var out []int64
+	trusted := map[int64]bool{}
+	for _, w := range windows {
+		for _, id := range w.ids {
+			if id < cut {
+				break
+			}
+			out = append(out, id)
+			if w.trusted {
+				trusted[id] = true
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b int64) int {
+		switch {
+		case a > b:
+			return -1
+		case a < b:
+			return 1
+		}
+		return 0
+	})
+	return slices.Compact(out), trusted
+}
+
+// visible reads the statuses ids (newest first) and keeps, in order, those
+// that exist and belong in the viewer's home: all those of a home list
+// (checked when delivered), and those of author lists that policy.InHome
+// allows, asking the store about the follows it needs.
+func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trusted map[int64]bool) ([]*starling.Status, error) {
+	found, err := e.store.StatusesByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*starling.Status, len(found))
+	var ask []int64
+	for _, s := range found {
+		byID[s.ID] = s
+		if !trusted[s.ID] {
+			ask = append(ask, s.AccountID)
+			if to := s.InReplyToAccountID; to != 0 && to != s.AccountID && to != viewerID {
+				ask = append(ask, to)
+			}
+		}
+	}
+	follows := map[int64]bool{}
+	if len(ask) > 0 {
+		slices.Sort(ask)
+		got, err := e.store.FollowedAmong(ctx, viewerID, slices.Compact(ask))
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			follows[id] = true
+		}
+	}
+	v := policy.Viewer{ID: viewerID, Follows: func(id int64) bool { return follows[id] }}
+	out := make([]*starling.Status, 0, len(ids))
+	for _, id := range ids {
+		if s, ok := byID[id]; ok && (trusted[id] || policy.InHome(v, s)) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// read reads up to n ids below maxID of the list key, rebuilding it from
+// the database when the cache does not hold it. For a home list viewerID
+// is its reader; for an author list 0.
+func (e *Engine) read(ctx context.Context, key starling.TimelineKey, viewerID, maxID int64, n int) (window, error) {
+	w := window{trusted: key.Kind == starling.HomeList}
+	r, err := e.cache.Range(ctx, key, maxID, n)
+	if err != nil {
+		return w, err
+	}
+	complete := r.Complete
+	if r.Cached {
+		w.ids = r.IDs
+	} else {
+		var all []int64
+		if key.Kind == starling.HomeList {
+			all, err = e.store.HomeTimelineIDs(ctx, viewerID, e.cfg.Length)
+		} else {
+			all, err = e.store.AccountStatusIDs(ctx, key.ID, e.cfg.Length)
+		}
+		if err != nil {
+			return w, err
+		}
+		complete = len(all) < e.cfg.Length
+		if err := e.cache.Fill(ctx, key, r.Lease, all, complete); err != nil {
+			return w, err
+		}
+		w.ids = below(all, maxID, n)
+	}
+	switch {
+	case complete && len(w.ids) < n:
+		w.floor = 0 // read to the true end
+	case len(w.ids) > 0:
+		w.floor = w.ids[len(w.ids)-1]
+	default:
+		w.floor = maxID // nothing known below max_id
+		if maxID == 0 {
+			w.floor = 1<<63 - 1
+		}
+	}
+	return w, nil
+}
+
+// below returns up to n of ids (newest first) that are below maxID (all
+// when 0).
+func below(ids []int64, maxID int64, n int) []int64 {
+	if maxID != 0 {
+		i, _ := slices.BinarySearchFunc(ids, maxID, func(id, target int64) int {
+			switch {
+			case id > target:
+				return -1
+			case id < target:
+				return 1
+			}
+			return 0
+		})
+		if i < len(ids) && ids[i] == maxID {
+			i++
+		}
+		ids = ids[i:]
+	}
+	return ids[:min(len(ids), n)]
+}
+
+// mergedAuthors is the set of authors whose posts have been merged on read
+// since the process started, and, per reader, the subset the reader
+// follows, computed once per change of the set.
+type mergedAuthors struct {
+	mu      sync.RWMutex
+	set     map[int64]bool
+	list    []int64
+	gen     atomic.Uint64
+	readers map[int64]readerMerged
+}
+
+type readerMerged struct {
+	gen     uint64
+	authors []int64
+}
+
+// maxMergedReaders bounds the per-reader memo: past it the memo starts
+// afresh, which costs each active reader one indexed query.
+const maxMergedReaders = 1 << 20
+
+func (m *mergedAuthors) add(id int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.set[id] {
+		return
+	}
+	m.set[id] = true
+	m.list = append(m.list, id)
+	m.gen.Add(1)
+}
+
+func (m *mergedAuthors) forget(reader int64) {
+	m.mu.Lock()
+	delete(m.readers, reader)
+	m.mu.Unlock()
+}
+
+// followedBy returns the merged authors reader follows.
+func (m *mergedAuthors) followedBy(ctx context.Context, store starling.Store, reader int64) ([]int64, error) {
+	gen := m.gen.Load()
+	m.mu.RLock()
+	r, ok := m.readers[reader]
+	all := m.list
+	m.mu.RUnlock()
+	if ok && r.gen == gen {
+		return r.authors, nil
+	}
+	var authors []int64
+	if len(all) > 0 {
+		var err error
+		if authors, err = store.FollowedAmong(ctx, reader, all); err != nil {
+			return nil, err
+		}
+	}
+	m.mu.Lock()
+	if len(m.readers) >= maxMergedReaders {
+		m.readers = map[int64]readerMerged{}
+	}
+	m.readers[reader] = readerMerged{gen: gen, authors: authors}
+	m.mu.Unlock()
+	return authors, nil
+}
