@@ -44,8 +44,9 @@ type Config struct {
 	TimelineCacheMB int
 	// TimelineLength is how many status ids a cached timeline keeps.
 	TimelineLength int
-	// FanoutThreshold is the followers count from which an author's posts
-	// are merged into home timelines on read instead of copied on write.
+	// FanoutThreshold is the followers count above which an author's
+	// posts are merged into home timelines on read instead of copied on
+	// write.
 	FanoutThreshold int64
 	// FanoutWorkers is how many deliveries run at once.
 	FanoutWorkers int
@@ -199,7 +200,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.TimelineLength = n
 			return nil
 		})
-	fs.Func("fanout-threshold", fmt.Sprintf("followers `count` from which posts are merged on read rather than fanned out (default %d)", c.FanoutThreshold),
+	fs.Func("fanout-threshold", fmt.Sprintf("followers `count` above which posts are merged on read rather than fanned out (default %d)", c.FanoutThreshold),
 		func(s string) error {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 1 {
