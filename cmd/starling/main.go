@@ -32,6 +32,7 @@ Usage:
   starling admin approve --username U
   starling admin token --username U [--scopes "read write follow"]
                                      print a new access token for the account
+  starling bench seed|run [flags]    seed a follow graph for load tests; drive a server with load
   starling version                   print the version
   starling help                      print this help
 
@@ -86,6 +87,8 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer, look
 		return runMigrate(ctx, rest, stderr, lookupEnv)
 	case "admin":
 		return runAdmin(ctx, rest, stdout, stderr, lookupEnv)
+	case "bench":
+		return runBench(ctx, rest, stdout, stderr, lookupEnv)
 	case "version":
 		fmt.Fprintln(stdout, versionLine())
 		return nil
