@@ -118,9 +118,10 @@ type FanoutStore interface {
 	// lease runs out, after which an unfinished job is claimed again, so
 	// a crash mid-delivery only delays it.
 	ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]FanoutJob, error)
-	// CompleteFanoutJob deletes a delivered job; a missing job is not an
-	// error.
-	CompleteFanoutJob(ctx context.Context, id int64) error
+	// CompleteFanoutJobs deletes delivered jobs, in one transaction (so
+	// that delivering costs one write per claim, not one per job); missing
+	// jobs are not an error.
+	CompleteFanoutJobs(ctx context.Context, ids []int64) error
 	// FanoutQueue reports how many jobs wait and when the oldest was
 	// recorded (zero when none wait).
 	FanoutQueue(ctx context.Context) (depth int64, oldest time.Time, err error)

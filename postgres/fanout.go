@@ -39,8 +39,11 @@ func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duratio
 	return jobs, nil
 }
 
-func (db *DB) CompleteFanoutJob(ctx context.Context, id int64) error {
-	if _, err := db.pool.Exec(ctx, `DELETE FROM fanout_jobs WHERE id = $1`, id); err != nil {
+func (db *DB) CompleteFanoutJobs(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if _, err := db.pool.Exec(ctx, `DELETE FROM fanout_jobs WHERE id = ANY ($1)`, ids); err != nil {
 		return starling.Internal(err, "complete fanout job")
 	}
 	return nil

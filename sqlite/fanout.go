@@ -41,8 +41,12 @@ func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duratio
 	return jobs, nil
 }
 
-func (db *DB) CompleteFanoutJob(ctx context.Context, id int64) error {
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM fanout_jobs WHERE id = $1`, id); err != nil {
+func (db *DB) CompleteFanoutJobs(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := db.w.ExecContext(ctx, `DELETE FROM fanout_jobs WHERE id IN (SELECT value FROM json_each($1))`, jsonIDs(ids))
+	if err != nil {
 		return starling.Internal(err, "complete fanout job")
 	}
 	return nil

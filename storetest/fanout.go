@@ -75,10 +75,9 @@ func testFanoutJobs(t *testing.T, w *world) {
 	}
 
 	// Completing deletes; completing twice is not an error.
-	for _, j := range append(jobs, rest...) {
-		w.ok(w.s.CompleteFanoutJob(w.ctx, j.ID), "CompleteFanoutJob")
-	}
-	w.ok(w.s.CompleteFanoutJob(w.ctx, jobs[0].ID), "CompleteFanoutJob twice")
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, nil), "CompleteFanoutJobs of none")
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, []int64{jobs[0].ID}), "CompleteFanoutJobs of one")
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, []int64{jobs[0].ID, jobs[1].ID, rest[0].ID}), "CompleteFanoutJobs, one of them twice")
 	if got := depth(); got != 0 {
 		t.Errorf("after completing every job, depth = %d", got)
 	}

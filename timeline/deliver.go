@@ -48,14 +48,24 @@ func (e *Engine) DeliverPending(ctx context.Context, limit int) (int, error) {
 		return 0, err
 	}
 	next := make(chan starling.FanoutJob)
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done = make([]int64, 0, len(jobs))
+	)
 	for range min(e.cfg.Workers, len(jobs)) {
 		wg.Go(func() {
 			for j := range next {
-				if err := e.deliver(ctx, j); err != nil {
+				recipients, merged, err := e.recipientsOf(ctx, j)
+				if err != nil {
 					e.log.ErrorContext(ctx, "fan-out: delivery failed; it will be retried",
 						slog.Int64("job", j.ID), slog.Int64("status", j.StatusID), slog.Any("err", err))
+					continue
 				}
+				e.obs.Delivered(j.Kind, merged, recipients, time.Since(j.CreatedAt))
+				mu.Lock()
+				done = append(done, j.ID)
+				mu.Unlock()
 			}
 		})
 	}
@@ -64,20 +74,9 @@ func (e *Engine) DeliverPending(ctx context.Context, limit int) (int, error) {
 	}
 	close(next)
 	wg.Wait()
-	return len(jobs), nil
-}
-
-// deliver carries out one job and deletes it from the outbox.
-func (e *Engine) deliver(ctx context.Context, j starling.FanoutJob) error {
-	recipients, merged, err := e.recipientsOf(ctx, j)
-	if err != nil {
-		return err
-	}
-	if err := e.store.CompleteFanoutJob(ctx, j.ID); err != nil {
-		return err
-	}
-	e.obs.Delivered(j.Kind, merged, recipients, time.Since(j.CreatedAt))
-	return nil
+	// Until this commits the jobs stay leased: a crash here delivers them
+	// again, which changes no list.
+	return len(jobs), e.store.CompleteFanoutJobs(ctx, done)
 }
 
 // recipientsOf pushes (or removes) the job's status to (or from) the lists
