@@ -45,8 +45,8 @@ type Report struct {
 	Visibility VisibilityStats `json:"post_to_visible"`
 
 	// Metrics are the server's process_resident_memory_bytes and
-	// starling_fanout_* samples at the end, by name with labels, when
-	// --metrics-url was given.
+	// starling_fanout_* samples at the end (of histograms, only _sum and
+	// _count), by name with labels, when --metrics-url was given.
 	Metrics      map[string]float64 `json:"metrics,omitempty"`
 	MetricsError string             `json:"metrics_error,omitempty"`
 }
@@ -434,6 +434,12 @@ func parseMetrics(r io.Reader, prefixes []string) (map[string]float64, error) {
 			continue
 		}
 		if !slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(line, p) }) {
+			continue
+		}
+		// Of a histogram or summary, _sum and _count say enough; the
+		// buckets and quantiles would bury the gauges.
+		if name, _, _ := strings.Cut(line, "{"); strings.HasSuffix(strings.Fields(name)[0], "_bucket") ||
+			strings.Contains(line, `quantile="`) {
 			continue
 		}
 		// Label values may hold spaces; the value follows the closing brace.

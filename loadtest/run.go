@@ -173,6 +173,10 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 	r.postURL = r.endpoint("/api/v1/statuses", "")
 	r.ops = scenarioOps(cfg.Scenario, cfg.Manifest)
 
+	if err := r.preflight(ctx); err != nil {
+		return nil, err
+	}
+
 	report := newReport(cfg)
 	began := time.Now()
 	report.StartedAt = began.UTC()
@@ -255,6 +259,36 @@ func validate(cfg *RunConfig) error {
 		return fmt.Errorf("unknown scenario %q; want one of %s", cfg.Scenario, strings.Join(Scenarios, ", "))
 	}
 	return nil
+}
+
+// preflight makes one read of the scenario as account 0 before the run,
+// so that a server that is down, does not know the manifest's tokens or
+// does not serve the ceiling page fails the run at once with the reason,
+// rather than after a minute of errors.
+func (r *runner) preflight(ctx context.Context) error {
+	u := r.homeURL
+	if r.cfg.Scenario == ScenarioCeiling {
+		u = r.ceilingURL
+	}
+	h := http.Header{"Authorization": {r.account(0).auth}}
+	resp, err := r.client.Do(newRequest(requestTemplate(ctx), http.MethodGet, u, h))
+	if err != nil {
+		return fmt.Errorf("the server does not answer: %w", err)
+	}
+	switch {
+	case resp.StatusCode/100 == 2:
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return nil
+	case resp.StatusCode == http.StatusUnauthorized:
+		err = errors.New("the server refuses the manifest's tokens: was its database seeded with this manifest?")
+	case resp.StatusCode == http.StatusNotFound && r.cfg.Scenario == ScenarioCeiling:
+		err = errors.New("the server does not serve the ceiling page: start it with --ceiling-endpoint on")
+	default:
+		err = statusError(resp)
+	}
+	resp.Body.Close()
+	return fmt.Errorf("GET %s: %w", u.Path, err)
 }
 
 // NewClient is an HTTP client for a load of n concurrent requests to one

@@ -257,15 +257,28 @@ func TestRunTransportErrors(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	url := srv.URL
 	srv.Close() // nothing listens there any more
-	rep, err := Run(context.Background(), RunConfig{
+	_, err := Run(context.Background(), RunConfig{
 		BaseURL: url, Manifest: testManifest(), Duration: 50 * time.Millisecond, Concurrency: 1, Scenario: ScenarioCeiling,
 	})
-	if err != nil {
-		t.Fatal(err)
+	if err == nil || !strings.Contains(err.Error(), "does not answer") {
+		t.Fatalf("run against nothing: %v", err)
 	}
-	s := opByName(t, rep, OpCeiling)
-	if s.Count == 0 || s.Errors != s.Count || len(s.ErrorExamples) == 0 {
-		t.Fatalf("%+v", s)
+}
+
+func TestRunPreflight(t *testing.T) {
+	m := testManifest()
+	srv := startFake(t, newFakeServer(t, m))
+	other := *m
+	other.TokenSecret = "another seed"
+	if _, err := Run(context.Background(), RunConfig{BaseURL: srv.URL, Manifest: &other, Duration: time.Second,
+		Concurrency: 1, Scenario: ScenarioHome}); err == nil || !strings.Contains(err.Error(), "seeded with this manifest") {
+		t.Errorf("tokens of another seed: %v", err)
+	}
+	noCeiling := httptest.NewServer(http.NotFoundHandler())
+	defer noCeiling.Close()
+	if _, err := Run(context.Background(), RunConfig{BaseURL: noCeiling.URL, Manifest: m, Duration: time.Second,
+		Concurrency: 1, Scenario: ScenarioCeiling}); err == nil || !strings.Contains(err.Error(), "--ceiling-endpoint on") {
+		t.Errorf("no ceiling page: %v", err)
 	}
 }
 
@@ -394,6 +407,10 @@ process_resident_memory_bytes 1.048576e+08
 # TYPE starling_fanout_queue_depth gauge
 starling_fanout_queue_depth 3
 starling_fanout_lag_seconds{shard="a b"} 0.25
+starling_fanout_delivery_seconds_bucket{le="0.1"} 4
+starling_fanout_delivery_seconds_bucket{le="+Inf"} 5
+starling_fanout_delivery_seconds_sum 0.5
+starling_fanout_delivery_seconds_count 5
 go_goroutines 12
 `)
 	}))
@@ -404,7 +421,8 @@ go_goroutines 12
 		t.Fatal(err)
 	}
 	want := map[string]float64{"process_resident_memory_bytes": 104857600, "starling_fanout_queue_depth": 3,
-		`starling_fanout_lag_seconds{shard="a b"}`: 0.25}
+		`starling_fanout_lag_seconds{shard="a b"}`: 0.25,
+		"starling_fanout_delivery_seconds_sum":     0.5, "starling_fanout_delivery_seconds_count": 5}
 	if fmt.Sprint(rep.Metrics) != fmt.Sprint(want) || rep.MetricsError != "" {
 		t.Fatalf("metrics %v (%s), want %v", rep.Metrics, rep.MetricsError, want)
 	}
