@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
@@ -252,45 +251,15 @@ func postUntilStopped(t *testing.T, srv *server, metricsURL string, authors []cr
 	return acked, maxDepth.Load()
 }
 
-// startFanout starts the server as start does, with fan-out tuned for
-// the crash test, and returns it with the URL of its metrics. It repeats
-// start rather than calling it because start takes no extra flags.
+// startFanout starts the server with fan-out tuned for the crash test
+// and returns it with the URL of its metrics.
 func startFanout(t *testing.T, dataDir, dbURL string) (*server, string) {
 	t.Helper()
-	port := freePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	args := append([]string{"serve", "--listen", addr, "--public-url", "http://" + addr,
-		"--rate-limits", "off", "--log-format", "text", "--metrics-listen", "127.0.0.1:0",
-		"--fanout-threshold", strconv.Itoa(crashThreshold), "--fanout-workers", "1"},
-		storeFlags(dataDir, dbURL)...)
-	cmd := exec.Command(binary(t), args...)
-	cmd.Env = cleanEnv()
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s := &server{t: t, cmd: cmd, url: "http://" + addr, log: newLogWatch(stderr), exited: make(chan struct{})}
-	go func() {
-		<-s.log.closed // Wait must not run before the pipe is read to its end
-		s.err = cmd.Wait()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.exited:
-		default:
-			_ = cmd.Process.Kill()
-			<-s.exited
-		}
-	})
-	// The metrics line comes first; the API's line means all is up.
-	if _, ok := s.log.wait("msg=listening"); !ok {
-		<-s.exited
-		t.Fatalf("server did not start: %v\n%s", s.err, s.log)
-	}
+	s := start(t, dataDir, dbURL,
+		"--fanout-threshold", strconv.Itoa(crashThreshold), "--fanout-workers", "1",
+		// A job the killed process held is retried when its lease runs out:
+		// a short lease keeps the test quick.
+		"--fanout-lease", "2s")
 	line, _ := s.log.wait(`msg="metrics listening"`)
 	m := regexp.MustCompile(`addr=(\S+)`).FindStringSubmatch(line)
 	if m == nil {

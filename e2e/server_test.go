@@ -203,12 +203,13 @@ func freePort(t *testing.T) int {
 // start runs starling serve on a free port with rate limits off and waits
 // until it logs that it listens. The process is killed when the test ends
 // if it is still running.
-func start(t *testing.T, dataDir, dbURL string) *server {
+func start(t *testing.T, dataDir, dbURL string, extra ...string) *server {
 	t.Helper()
 	port := freePort(t)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	args := append([]string{"serve", "--listen", addr, "--public-url", "http://" + addr,
 		"--rate-limits", "off", "--log-format", "text", "--metrics-listen", "127.0.0.1:0"}, storeFlags(dataDir, dbURL)...)
+	args = append(args, extra...)
 	cmd := exec.Command(binary(t), args...)
 	cmd.Env = cleanEnv()
 	stderr, err := cmd.StderrPipe()

@@ -79,6 +79,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Length:    cfg.TimelineLength,
 		Threshold: cfg.FanoutThreshold,
 		Workers:   cfg.FanoutWorkers,
+		Lease:     cfg.FanoutLease,
 	}, log)
 	acc := accounts.New(store, ids, public)
 	return &app{

@@ -50,6 +50,10 @@ type Config struct {
 	FanoutThreshold int64
 	// FanoutWorkers is how many deliveries run at once.
 	FanoutWorkers int
+	// FanoutLease is how long a claimed fan-out job stays hidden from
+	// other claims: after a crash, the jobs the dead process held wait
+	// this long before they are delivered again.
+	FanoutLease time.Duration
 	// CeilingEndpoint serves GET /api/v1/starling/ceiling, a fixed page
 	// of 20 statuses through the whole HTTP stack, which `starling bench`
 	// measures as the most the machine can serve. Off in production.
@@ -80,6 +84,7 @@ func defaultConfig() Config {
 		TimelineLength:  800,
 		FanoutThreshold: 10_000,
 		FanoutWorkers:   2,
+		FanoutLease:     time.Minute,
 	}
 }
 
@@ -216,6 +221,15 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 				return errors.New("want a whole number from 1 to 64")
 			}
 			c.FanoutWorkers = n
+			return nil
+		})
+	fs.Func("fanout-lease", "how long a claimed fan-out job is hidden from other claims, a `duration`: after a crash its delivery is retried this long later (default "+c.FanoutLease.String()+")",
+		func(s string) error {
+			d, err := time.ParseDuration(s)
+			if err != nil || d < time.Second {
+				return errors.New("want a duration of at least 1s, such as 1m")
+			}
+			c.FanoutLease = d
 			return nil
 		})
 	fs.Func("ceiling-endpoint", "`on|off`: serve GET /api/v1/starling/ceiling, the fixed page `starling bench` measures (default off)",
