@@ -16,6 +16,7 @@ import (
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
 	"github.com/starling-social/starling/statuses"
+	"github.com/starling-social/starling/storecache"
 	"github.com/starling-social/starling/timeline"
 )
 
@@ -73,7 +74,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	public := cfg.PublicURL.String()
-	store := starling.Store(db)
+	store := storecache.New(db, storecache.Options{})
 	cache := inmem.NewTimelineCache(int64(cfg.TimelineCacheMB)<<20, cfg.TimelineLength)
 	engine := timeline.NewEngine(store, cache, timeline.Config{
 		Length:    cfg.TimelineLength,
