@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -396,6 +397,67 @@ func TestFillRace(t *testing.T) {
 			t.Errorf("TokenByAccessHash after the revoke: %v, want not found", err)
 		}
 	})
+}
+
+// TestConcurrent reads and writes from many goroutines at once: when all
+// is done, nothing stale may be left in the cache.
+func TestConcurrent(t *testing.T) {
+	e := newEnv(t, Options{MaxEntries: 8}) // small, so that eviction runs too
+	var accounts []*starling.Account
+	var ids []int64
+	for i := range 6 {
+		a := e.account(fmt.Sprintf("user%d", i))
+		accounts, ids = append(accounts, a), append(ids, a.ID)
+	}
+	root := e.post(accounts[0], nil)
+	var toks []*starling.Token
+	for i := range 6 {
+		toks = append(toks, e.token(fmt.Sprintf("access%d", i), ""))
+	}
+	// Fatalf may not be called from the goroutines.
+	check := func(err error, what string) {
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() { // readers
+			for range 50 {
+				_, err := e.c.AccountsByIDs(e.ctx, ids)
+				check(err, "AccountsByIDs")
+				_, err = e.c.StatusByID(e.ctx, root.ID)
+				check(err, "StatusByID")
+				_, err = e.c.TokenByAccessHash(e.ctx, toks[g].AccessHash)
+				if err != nil && starling.ErrorCode(err) != starling.ENOTFOUND {
+					t.Errorf("TokenByAccessHash: %v", err)
+				}
+			}
+		})
+	}
+	for g := range 2 {
+		wg.Go(func() { // writers
+			for i := range 10 {
+				a, b := accounts[(g+i)%len(accounts)], accounts[(g+i+1)%len(accounts)]
+				check(e.c.Follow(e.ctx, a.ID, b.ID), "Follow")
+				_, err := e.c.CreateStatus(e.ctx, &starling.Status{ID: e.ids.Next(), AccountID: a.ID, Text: "re",
+					Visibility: starling.VisibilityPublic, InReplyToID: root.ID, InReplyToAccountID: root.AccountID,
+					CreatedAt: time.Now()}, "")
+				check(err, "CreateStatus")
+				if i%2 == 0 {
+					check(e.c.Unfollow(e.ctx, a.ID, b.ID), "Unfollow")
+				}
+			}
+			check(e.c.RevokeToken(e.ctx, toks[g].ID), "RevokeToken")
+		})
+	}
+	wg.Wait()
+	e.wantFresh("after the storm", accounts, []*starling.Status{root})
+	for _, tok := range toks[:2] {
+		if _, err := e.c.TokenByAccessHash(e.ctx, tok.AccessHash); starling.ErrorCode(err) != starling.ENOTFOUND {
+			t.Errorf("TokenByAccessHash of a revoked token: %v, want not found", err)
+		}
+	}
 }
 
 // TestCopies checks that changing what a read returned changes neither
