@@ -211,7 +211,7 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*starling.Acc
 	}
 	var hash string
 	var hashErr error
-	if err := s.hashing(ctx, func() { hash, hashErr = hashPassword(in.Password, s.hash) }); err != nil {
+	if err := s.hashing(ctx, func() { hash, hashErr = HashPassword(in.Password, s.hash) }); err != nil {
 		return nil, err
 	}
 	if hashErr != nil {

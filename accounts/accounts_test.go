@@ -223,12 +223,12 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestVerifyPassword(t *testing.T) {
-	hash, err := hashPassword("s3cret-pass", cheap)
+	hash, err := HashPassword("s3cret-pass", cheap)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The hash of a different cost still verifies: parameters come from the string.
-	costly, err := hashPassword("s3cret-pass", HashParams{Memory: 128, Time: 2, Threads: 2, SaltLen: 8, KeyLen: 16})
+	costly, err := HashPassword("s3cret-pass", HashParams{Memory: 128, Time: 2, Threads: 2, SaltLen: 8, KeyLen: 16})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestVerifyPassword(t *testing.T) {
 			}
 		})
 	}
-	if again, _ := hashPassword("s3cret-pass", cheap); again == hash {
+	if again, _ := HashPassword("s3cret-pass", cheap); again == hash {
 		t.Fatal("two hashes of one password are equal: the salt is not random")
 	}
 }

@@ -50,9 +50,10 @@ func checkPassword(v *starling.ValidationError, password string) {
 	}
 }
 
-// hashPassword returns the PHC string of password under p:
+// HashPassword returns the PHC string of password under p (exported for
+// the load tool, which gives every seeded account one hash):
 // $argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>, base64 without padding.
-func hashPassword(password string, p HashParams) (string, error) {
+func HashPassword(password string, p HashParams) (string, error) {
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err

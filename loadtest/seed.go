@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/argon2"
-
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/accounts"
 	"github.com/starling-social/starling/snowflake"
@@ -163,7 +161,9 @@ func Seed(ctx context.Context, store BulkStore, o SeedOptions) (*Manifest, error
 	for k, f := range o.Celebrities {
 		m.Celebrities = append(m.Celebrities, Celebrity{Index: k, Followers: f})
 	}
-	hash, err := hashPassword(m.Password)
+	// One hash for every account, made as sign-up makes it, which login
+	// verifies: hashing a million passwords would take hours.
+	hash, err := accounts.HashPassword(m.Password, accounts.DefaultHashParams())
 	if err != nil {
 		return nil, err
 	}
@@ -237,20 +237,6 @@ func randomString(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // never fails; see crypto/rand
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// hashPassword hashes the shared password once, as package accounts
-// hashes a password at sign-up: argon2id with its default parameters, in
-// the same PHC string, which its login verifies.
-func hashPassword(password string) (string, error) {
-	p := accounts.DefaultHashParams()
-	salt := make([]byte, p.SaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", err
-	}
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
 // tokenHashes returns the SHA-256 of every account's token (what
