@@ -179,8 +179,9 @@ func TestRunMix(t *testing.T) {
 	if rep.Total.Count != sum || rep.Total.Errors != 0 {
 		t.Errorf("total %+v, want count %d", rep.Total, sum)
 	}
-	// The mix is about 60/30/10.
-	if home := opByName(t, rep, OpHome).Count; float64(home)/float64(sum) < 0.45 || float64(home)/float64(sum) > 0.75 {
+	// The mix is about 60/30/10 (checked only on enough requests for the
+	// share to be stable on a slow machine).
+	if home := opByName(t, rep, OpHome).Count; sum >= 300 && (float64(home)/float64(sum) < 0.45 || float64(home)/float64(sum) > 0.75) {
 		t.Errorf("home is %d of %d requests, want about 60%%", home, sum)
 	}
 	if f.hits["home 20"] == 0 {
