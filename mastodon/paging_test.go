@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -75,22 +76,32 @@ func TestWriteErrorMapsCodes(t *testing.T) {
 	var v starling.ValidationError
 	v.Add("username", starling.ErrTaken, "is already taken")
 	tests := []struct {
-		err    error
-		status int
-		body   string
+		err       error
+		status    int
+		body      string
+		cancelled bool // the client went away before the answer
 	}{
-		{starling.Errorf(starling.ENOTFOUND, "Record not found"), 404, `{"error":"Record not found"}`},
-		{starling.Errorf(starling.EBADREQUEST, "bad"), 400, `{"error":"bad"}`},
-		{starling.Errorf(starling.ETOOLARGE, "big"), 413, `{"error":"big"}`},
-		{starling.Errorf(starling.ERATELIMITED, "slow down"), 429, `{"error":"slow down"}`},
-		{io.ErrUnexpectedEOF, 500, `{"error":"Internal server error"}`},
-		{starling.Internal(io.EOF, "secret detail"), 500, `{"error":"Internal server error"}`},
-		{v.Err(), 422, `{"details":{"username":[{"error":"ERR_TAKEN","description":"is already taken"}]},"error":"Validation failed: username is already taken"}`},
-		{&OAuthError{Status: 400, Code: "invalid_grant", Description: "expired"}, 400, `{"error":"invalid_grant","error_description":"expired"}`},
+		{starling.Errorf(starling.ENOTFOUND, "Record not found"), 404, `{"error":"Record not found"}`, false},
+		{starling.Errorf(starling.EBADREQUEST, "bad"), 400, `{"error":"bad"}`, false},
+		{starling.Errorf(starling.ETOOLARGE, "big"), 413, `{"error":"big"}`, false},
+		{starling.Errorf(starling.ERATELIMITED, "slow down"), 429, `{"error":"slow down"}`, false},
+		{io.ErrUnexpectedEOF, 500, `{"error":"Internal server error"}`, false},
+		{starling.Internal(io.EOF, "secret detail"), 500, `{"error":"Internal server error"}`, false},
+		{v.Err(), 422, `{"details":{"username":[{"error":"ERR_TAKEN","description":"is already taken"}]},"error":"Validation failed: username is already taken"}`, false},
+		{&OAuthError{Status: 400, Code: "invalid_grant", Description: "expired"}, 400, `{"error":"invalid_grant","error_description":"expired"}`, false},
+		{starling.Internal(context.Canceled, "accounts by ids"), 499, `{"error":"Client closed the request"}`, true},
+		// A client error stays what it is whoever hung up.
+		{starling.Errorf(starling.ENOTFOUND, "Record not found"), 404, `{"error":"Record not found"}`, true},
 	}
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
-		s.writeError(rec, httptest.NewRequest("GET", "/", nil), tt.err)
+		req := httptest.NewRequest("GET", "/", nil)
+		if tt.cancelled {
+			ctx, cancel := context.WithCancel(req.Context())
+			cancel()
+			req = req.WithContext(ctx)
+		}
+		s.writeError(rec, req, tt.err)
 		if rec.Code != tt.status {
 			t.Errorf("%v: status %d, want %d", tt.err, rec.Code, tt.status)
 		}

@@ -71,6 +71,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	if status >= 500 && r.Context().Err() != nil {
+		// The client went away and the work was cut short: nothing failed
+		// on the server's side, and nobody reads the answer. nginx's 499
+		// keeps it apart from real failures in the access log and metrics.
+		s.log.DebugContext(r.Context(), "request cancelled by the client", slog.String("method", r.Method),
+			slog.String("path", r.URL.Path), slog.Any("err", err))
+		writeJSON(w, statusClientClosedRequest, map[string]string{"error": "Client closed the request"})
+		return
+	}
 	if status >= 500 {
 		s.log.ErrorContext(r.Context(), "request failed", slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Any("err", err))
@@ -82,6 +91,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	writeJSON(w, status, body)
 }
+
+// statusClientClosedRequest is nginx's status for a request whose client
+// disconnected before the answer.
+const statusClientClosedRequest = 499
 
 // writeJSON writes v as the JSON body with the content type every Mastodon
 // client insists on.
