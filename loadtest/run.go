@@ -78,6 +78,11 @@ type RunConfig struct {
 	// celebrity scenario every post is sampled.
 	VisibilitySample    float64
 	VisibilityFollowers int
+	// ActiveUsers, when set and below the manifest's accounts, is how
+	// many accounts act: on a real service only some of the accounts are
+	// online at once, and theirs are the timelines the cache holds. They
+	// are spread over the whole graph (activeAccount). 0 means all.
+	ActiveUsers int
 	// MaxPolls bounds the visibility polls in flight; 0 means 32.
 	MaxPolls int
 	// MetricsURL, when set, is the server's Prometheus endpoint, read at
@@ -395,8 +400,12 @@ func (r *runner) work(ctx context.Context, id int) []*recorder {
 func (w *worker) loop(ctx context.Context) {
 	r := w.r
 	accounts := r.m.Accounts
+	active := accounts
+	if n := r.cfg.ActiveUsers; n > 0 && n < accounts {
+		active = n
+	}
 	for w.more(ctx) {
-		actor := w.rng.IntN(accounts)
+		actor := activeAccount(w.rng.IntN(active), accounts)
 		switch r.cfg.Scenario {
 		case ScenarioHome:
 			w.get(ctx, 0, actor, r.homeURL)
@@ -415,6 +424,19 @@ func (w *worker) loop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// activeAccount maps the k-th active user to an account index, spreading
+// the active users over the whole graph (popular and unpopular accounts
+// alike) rather than taking the first ones: k times a large prime, modulo
+// the number of accounts, is a permutation of the indices whenever the
+// prime does not divide that number.
+func activeAccount(k, accounts int) int {
+	const prime = 1_000_003
+	if accounts%prime == 0 {
+		return k
+	}
+	return int(uint64(k) * prime % uint64(accounts))
 }
 
 // celebrities has each celebrity post in turn, every post sampled.

@@ -516,3 +516,18 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+// TestActiveAccountIsAPermutation checks that the active users are
+// distinct accounts within the graph, whatever its size.
+func TestActiveAccountIsAPermutation(t *testing.T) {
+	for _, accounts := range []int{1, 2, 7, 1000, 1_000_003, 2_000_006} {
+		seen := map[int]bool{}
+		for k := range min(accounts, 5000) {
+			i := activeAccount(k, accounts)
+			if i < 0 || i >= accounts || seen[i] {
+				t.Fatalf("activeAccount(%d, %d) = %d: out of range or repeated", k, accounts, i)
+			}
+			seen[i] = true
+		}
+	}
+}

@@ -25,6 +25,7 @@ type benchRunFlags struct {
 	scenario            string
 	visibilitySample    float64
 	visibilityFollowers int
+	activeUsers         int
 	out                 string
 	metricsURL          string
 	seed                uint64
@@ -56,6 +57,7 @@ func runBenchRun(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		"\n(mix: 60% home, 30% account timelines, 10% posts; ceiling needs the server's --ceiling-endpoint on)")
 	fs.Float64Var(&f.visibilitySample, "visibility-sample", f.visibilitySample, "`fraction` of posts whose post-to-visible latency is measured")
 	fs.IntVar(&f.visibilityFollowers, "visibility-followers", f.visibilityFollowers, "followers `count` checked per sampled post")
+	fs.IntVar(&f.activeUsers, "active-users", 0, "`number` of accounts that act, spread over the graph (default: all)")
 	fs.StringVar(&f.out, "out", f.out, "`file` to write the JSON results to")
 	fs.StringVar(&f.metricsURL, "metrics-url", "", "the server's `URL` of /metrics, read at the end for memory and fan-out figures, e.g. http://127.0.0.1:9464/metrics")
 	fs.Uint64Var(&f.seed, "seed", 0, "`seed` of the random choices (default: from the clock)")
@@ -94,6 +96,7 @@ func runBenchRun(ctx context.Context, args []string, stdout, stderr io.Writer, l
 		Scenario:            f.scenario,
 		VisibilitySample:    f.visibilitySample,
 		VisibilityFollowers: f.visibilityFollowers,
+		ActiveUsers:         f.activeUsers,
 		MetricsURL:          f.metricsURL,
 		Seed:                f.seed,
 		Flags:               flags,
@@ -132,6 +135,8 @@ func (f *benchRunFlags) check() error {
 		return errors.New("--concurrency must be at least 1")
 	case !slices.Contains(loadtest.Scenarios, f.scenario):
 		return fmt.Errorf("--scenario %q: want one of %s", f.scenario, strings.Join(loadtest.Scenarios, ", "))
+	case f.activeUsers < 0:
+		return errors.New("--active-users must not be negative")
 	case f.visibilitySample < 0 || f.visibilitySample > 1:
 		return errors.New("--visibility-sample must be a fraction from 0 to 1")
 	case f.visibilityFollowers < 0:

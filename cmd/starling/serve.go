@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,12 +115,18 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 	return api
 }
 
-// metricsHandler serves /metrics alone, for the metrics listener, which
-// is kept off the public one: the metrics tell anyone who can read them
-// how busy the instance is and which routes fail.
+// metricsHandler serves /metrics and Go's profiler (/debug/pprof/) for
+// the metrics listener, which is kept off the public one: the metrics tell
+// anyone who can read them how busy the instance is and which routes fail,
+// and a profile shows where the time of a slow instance goes.
 func metricsHandler(m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	return mux
 }
 
