@@ -25,6 +25,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -43,8 +44,64 @@ type DB struct {
 	// the statuses and edges executors below on the readers.
 	sqlstore.Reads
 
-	w *sql.DB // the single writer
-	r *sql.DB // readers
+	w *sql.DB  // the single writer
+	r *readers // readers
+}
+
+// readers is the pool of reading connections, whose queries run as
+// prepared statements kept for reuse. The driver otherwise parses every
+// query's SQL anew, which on a hot read path (a page of statuses, its
+// authors, a token) costs as much as running it. database/sql prepares a
+// Stmt on each connection the first time it runs there and keeps it.
+type readers struct {
+	*sql.DB
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// maxStatements bounds the statements kept. Queries are built from fixed
+// fragments (sets of ids are one JSON parameter), so there are far fewer;
+// the bound only keeps a mistake from growing the map without end.
+const maxStatements = 512
+
+// stmt returns the prepared statement of query, preparing it once; nil
+// when it cannot be kept (the caller then runs the query unprepared,
+// which reports any error in it).
+func (r *readers) stmt(ctx context.Context, query string) *sql.Stmt {
+	r.mu.RLock()
+	st := r.stmts[query]
+	r.mu.RUnlock()
+	if st != nil {
+		return st
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.stmts[query]; st != nil {
+		return st
+	}
+	if len(r.stmts) >= maxStatements {
+		return nil
+	}
+	st, err := r.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	r.stmts[query] = st
+	return st
+}
+
+func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return r.DB.QueryContext(ctx, query, args...)
+}
+
+func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := r.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.DB.QueryRowContext(ctx, query, args...)
 }
 
 var _ starling.Store = (*DB)(nil)
@@ -108,7 +165,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{w: w, r: r}
+	db := &DB{w: w, r: &readers{DB: r, stmts: map[string]*sql.Stmt{}}}
 	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
 	return db, nil
 }

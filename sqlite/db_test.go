@@ -32,7 +32,7 @@ func TestConnections(t *testing.T) {
 	for pool, conns := range map[string]int{"writer": 1, "reader": db.r.Stats().MaxOpenConnections} {
 		p := db.w
 		if pool == "reader" {
-			p = db.r
+			p = db.r.DB
 		}
 		// Hold every connection of the pool at once, so that each is checked.
 		held := make([]*sql.Conn, conns)
