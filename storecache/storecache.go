@@ -39,11 +39,17 @@
 // # Staleness
 //
 // Writes made elsewhere (`starling admin` commands, a second instance over
-// the same database) are not seen here until the entry expires: every
-// entry lives Options.TTL (10s by default) from the read that filled it.
-// That bounds how long, for example, a token revoked by another instance
-// keeps authenticating on this one, and how long counts shown here lag a
-// follow made there.
+// the same database) are not seen here until the entry expires: tokens,
+// apps and accounts live Options.TTL (10s by default) from the read that
+// filled them. That bounds how long, for example, a token revoked by
+// another instance keeps authenticating on this one, and how long counts
+// shown here lag a follow made there. Statuses live Options.StatusTTL (5
+// minutes by default): they never change but for their counts of replies
+// and favourites, and a delete, and a home page reads twenty of them, so a
+// short life would send most page reads to the database. A status deleted
+// through another instance may thus be shown here for that long; the
+// event bus of the multi-instance setup (a later issue) is what tells
+// every instance at once.
 //
 // # Copies
 //
@@ -66,6 +72,7 @@ import (
 // Defaults of Options.
 const (
 	DefaultTTL        = 10 * time.Second
+	DefaultStatusTTL  = 5 * time.Minute
 	DefaultMaxEntries = 200_000
 )
 
@@ -75,6 +82,8 @@ type Options struct {
 	// (DefaultTTL when zero or less). It bounds how stale an entry may be
 	// after a write by another process, which cannot forget it here.
 	TTL time.Duration
+	// StatusTTL is TTL for statuses (DefaultStatusTTL when zero or less).
+	StatusTTL time.Duration
 	// MaxEntries bounds the entries of each kind (tokens, apps, accounts,
 	// statuses), DefaultMaxEntries when zero or less. Beyond it, random
 	// entries are dropped.
@@ -108,6 +117,9 @@ type Store struct {
 
 // New returns store with its hot reads cached as opts says.
 func New(store starling.Store, opts Options) *Store {
+	if opts.StatusTTL <= 0 {
+		opts.StatusTTL = DefaultStatusTTL
+	}
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
 	}
@@ -124,7 +136,7 @@ func New(store starling.Store, opts Options) *Store {
 			func(h string) uint64 { return maphash.String(seed, h) }),
 		apps:     newCache[int64, starling.App](opts.MaxEntries, opts.TTL, opts.Now, hashID),
 		accounts: newCache[int64, starling.Account](opts.MaxEntries, opts.TTL, opts.Now, hashID),
-		statuses: newCache[int64, starling.Status](opts.MaxEntries, opts.TTL, opts.Now, hashID),
+		statuses: newCache[int64, starling.Status](opts.MaxEntries, opts.StatusTTL, opts.Now, hashID),
 		tokenIDs: make(map[int64]string),
 	}
 	s.tokens.onEvict = func(_ string, t *starling.Token) { delete(s.tokenIDs, t.ID) }

@@ -115,8 +115,8 @@ type Observer interface {
 type noObserver struct{}
 
 func (noObserver) Delivered(starling.FanoutKind, bool, int, time.Duration) {}
-func (noObserver) Batch(int)                                             {}
-func (noObserver) HomeRead(bool)                                         {}
+func (noObserver) Batch(int)                                               {}
+func (noObserver) HomeRead(bool)                                           {}
 
 // NewEngine returns an engine over store and cache. Nothing observes it
 // until Observe is called.
@@ -132,7 +132,7 @@ func NewEngine(store starling.Store, cache starling.TimelineCache, cfg Config, l
 	}
 }
 
- // Observe makes obs the engine's observer. It must be called before the
+// Observe makes obs the engine's observer. It must be called before the
 // engine is used: the metrics that observe it are built from the store
 // the engine's services are built on, so it cannot be a constructor
 // argument.
@@ -143,7 +143,9 @@ var (
 	_ starling.TimelineEvents = (*Engine)(nil)
 )
 
-func homeKey(id int64) starling.TimelineKey { return starling.TimelineKey{Kind: starling.HomeList, ID: id} }
+func homeKey(id int64) starling.TimelineKey {
+	return starling.TimelineKey{Kind: starling.HomeList, ID: id}
+}
 func authorKey(id int64) starling.TimelineKey {
 	return starling.TimelineKey{Kind: starling.AuthorList, ID: id}
 }
