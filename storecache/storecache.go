@@ -39,11 +39,14 @@
 // # Staleness
 //
 // Writes made elsewhere (`starling admin` commands, a second instance over
-// the same database) are not seen here until the entry expires: tokens,
-// apps and accounts live Options.TTL (10s by default) from the read that
-// filled them. That bounds how long, for example, a token revoked by
-// another instance keeps authenticating on this one, and how long counts
-// shown here lag a follow made there. Statuses live Options.StatusTTL (5
+// the same database) are not seen here until the entry expires. Tokens
+// live Options.TTL (10s by default) from the read that filled them: that
+// bounds how long a token revoked by another instance keeps authenticating
+// on this one. Apps and accounts live Options.AccountTTL (a minute): how
+// long counts shown here may lag a follow made there, or a role given by
+// `starling admin`; every page of statuses shows twenty authors, and a
+// life of seconds would send most of those reads to the database. Statuses
+// live Options.StatusTTL (5
 // minutes by default): they never change but for their counts of replies
 // and favourites, and a delete, and a home page reads twenty of them, so a
 // short life would send most page reads to the database. A status deleted
@@ -72,16 +75,20 @@ import (
 // Defaults of Options.
 const (
 	DefaultTTL        = 10 * time.Second
+	DefaultAccountTTL = time.Minute
 	DefaultStatusTTL  = 5 * time.Minute
 	DefaultMaxEntries = 200_000
 )
 
 // Options tune a Store. The zero value gives the defaults.
 type Options struct {
-	// TTL is how long an entry is served after the read that filled it
+	// TTL is how long a token is served after the read that filled it
 	// (DefaultTTL when zero or less). It bounds how stale an entry may be
 	// after a write by another process, which cannot forget it here.
 	TTL time.Duration
+	// AccountTTL is TTL for accounts and apps (DefaultAccountTTL when
+	// zero or less).
+	AccountTTL time.Duration
 	// StatusTTL is TTL for statuses (DefaultStatusTTL when zero or less).
 	StatusTTL time.Duration
 	// MaxEntries bounds the entries of each kind (tokens, apps, accounts,
@@ -120,6 +127,9 @@ func New(store starling.Store, opts Options) *Store {
 	if opts.StatusTTL <= 0 {
 		opts.StatusTTL = DefaultStatusTTL
 	}
+	if opts.AccountTTL <= 0 {
+		opts.AccountTTL = DefaultAccountTTL
+	}
 	if opts.TTL <= 0 {
 		opts.TTL = DefaultTTL
 	}
@@ -134,8 +144,8 @@ func New(store starling.Store, opts Options) *Store {
 		Store: store,
 		tokens: newCache[string, starling.Token](opts.MaxEntries, opts.TTL, opts.Now,
 			func(h string) uint64 { return maphash.String(seed, h) }),
-		apps:     newCache[int64, starling.App](opts.MaxEntries, opts.TTL, opts.Now, hashID),
-		accounts: newCache[int64, starling.Account](opts.MaxEntries, opts.TTL, opts.Now, hashID),
+		apps:     newCache[int64, starling.App](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
+		accounts: newCache[int64, starling.Account](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
 		statuses: newCache[int64, starling.Status](opts.MaxEntries, opts.StatusTTL, opts.Now, hashID),
 		tokenIDs: make(map[int64]string),
 	}

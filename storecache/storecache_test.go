@@ -319,7 +319,7 @@ func TestTokens(t *testing.T) {
 // here the inner store's directly) shows once the entry expires.
 func TestTTL(t *testing.T) {
 	const ttl = 5 * time.Second
-	e := newEnv(t, Options{TTL: ttl})
+	e := newEnv(t, Options{TTL: ttl, AccountTTL: ttl})
 	alice := e.account("alice")
 	tok := e.token("access", "")
 	e.cachedAccount(alice.ID)
