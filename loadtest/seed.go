@@ -210,7 +210,12 @@ func Seed(ctx context.Context, store BulkStore, o SeedOptions) (*Manifest, error
 	statusRows := func(yield func(*starling.Status) bool) {
 		s := &starling.Status{}
 		posts.each(func(id int64, account, number int) bool {
-			body := "seed post " + strconv.Itoa(number) + " of account " + strconv.Itoa(account)
+			// About as long as a post on the platform modelled (and as the
+			// ceiling page's), with a link, so that pages of seeded posts
+			// weigh what real ones do.
+			body := "Seed post " + strconv.Itoa(number) + " of account " + strconv.Itoa(account) +
+				": the release notes are up and the numbers look good to me, details in the post https://example.com/posts/" +
+				strconv.Itoa(number)
 			*s = starling.Status{
 				ID:         id,
 				AccountID:  m.AccountID(account),
