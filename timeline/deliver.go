@@ -10,8 +10,9 @@ import (
 )
 
 // Run delivers fan-out jobs until ctx is done: it claims jobs from the
-// outbox, Config.Workers at a time, whenever Wake is called and every
-// Config.Poll otherwise. When ctx ends it finishes the jobs it holds
+// outbox, Config.Claim per claim, and delivers them Config.Workers at a
+// time, whenever Wake is called and every Config.Poll otherwise. When ctx
+// ends it finishes the jobs it holds
 // (they are short: a batch of pushes per Batch followers) and returns;
 // jobs not yet claimed stay in the outbox for the next start, and a job
 // cut short by a crash is claimed again once its lease runs out.
@@ -19,7 +20,7 @@ func (e *Engine) Run(ctx context.Context) {
 	ticker := time.NewTicker(e.cfg.Poll)
 	defer ticker.Stop()
 	for {
-		n, err := e.DeliverPending(context.WithoutCancel(ctx), e.cfg.Workers*4)
+		n, err := e.DeliverPending(context.WithoutCancel(ctx), e.cfg.Claim)
 		if err != nil {
 			e.log.ErrorContext(ctx, "fan-out: claiming jobs failed", slog.Any("err", err))
 		}

@@ -68,6 +68,12 @@ type Config struct {
 	Workers int
 	// Batch is how many followers one delivery step reads and pushes to.
 	Batch int
+	// Claim is how many jobs one claim takes. Claiming and completing
+	// are writes, which on SQLite wait their turn behind every post being
+	// written: taking many jobs per claim spreads those two waits over
+	// all of them, so that delivery keeps up with thousands of posts a
+	// second.
+	Claim int
 	// Lease is how long a claimed job stays hidden from other claims: a
 	// delivery that crashed is retried after it.
 	Lease time.Duration
@@ -88,6 +94,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 1000
+	}
+	if c.Claim <= 0 {
+		c.Claim = 256
 	}
 	if c.Lease <= 0 {
 		c.Lease = time.Minute
