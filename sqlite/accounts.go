@@ -83,7 +83,7 @@ func (db *DB) CreateAccountWithToken(ctx context.Context, a *starling.Account, t
 	if err != nil {
 		return starling.Internal(err, "create account")
 	}
-	err = db.write(ctx, func(tx *sql.Tx) error {
+	err = db.write(ctx, func(tx wtx) error {
 		_, err := tx.ExecContext(ctx, sqlstore.InsertAccount,
 			a.ID, a.Username, strings.ToLower(a.Username), a.Email, strings.ToLower(a.Email),
 			a.PasswordHash, a.DisplayName, strings.ToLower(a.DisplayName), a.Note, a.NoteHTML,
@@ -113,7 +113,7 @@ func (db *DB) UpdateAccount(ctx context.Context, id int64, update func(*starling
 		a         *starling.Account
 		updateErr error
 	)
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		var err error
 		a, err = scanAccount(tx.QueryRowContext(ctx, `SELECT `+sqlstore.AccountCols+` FROM accounts a WHERE a.id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {

@@ -44,8 +44,73 @@ type DB struct {
 	// the statuses and edges executors below on the readers.
 	sqlstore.Reads
 
-	w *sql.DB  // the single writer
+	w *writer  // the single writer
 	r *readers // readers
+}
+
+// writer is the pool of the one writing connection. The statements of the
+// writes made for every post (hotWrites) are prepared on it once the
+// schema is in place (Migrate), and transactions run them through wtx;
+// other writes are parsed as they come. They cannot be prepared on first
+// use as the readers' are: inside a transaction the pool's one connection
+// is taken, and preparing would wait for it forever.
+type writer struct {
+	*sql.DB
+	stmts map[string]*sql.Stmt // written by Migrate only, before any use
+}
+
+// hotWrites are the statements prepared on the writer.
+var hotWrites = []string{
+	sqlstore.ClaimIdempotencyKey, sqlstore.InsertStatus, insertMention, insertTag, countStatus,
+	sqlstore.AddReply, sqlstore.InsertFanoutJob, claimFanoutJobs, completeFanoutJobs,
+}
+
+// prepare prepares hotWrites, once; a statement that fails to prepare is
+// left to be parsed as it comes, which reports its error where it runs.
+func (w *writer) prepare(ctx context.Context) {
+	if w.stmts != nil {
+		return
+	}
+	w.stmts = map[string]*sql.Stmt{}
+	for _, q := range hotWrites {
+		if st, err := w.DB.PrepareContext(ctx, q); err == nil {
+			w.stmts[q] = st
+		}
+	}
+}
+
+func (w *writer) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := w.stmts[query]; st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return w.DB.ExecContext(ctx, query, args...)
+}
+
+func (w *writer) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := w.stmts[query]; st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return w.DB.QueryContext(ctx, query, args...)
+}
+
+// wtx is a write transaction that runs the writer's prepared statements.
+type wtx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (t wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := t.stmts[query]; st != nil {
+		return t.Tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return t.Tx.ExecContext(ctx, query, args...)
+}
+
+func (t wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := t.stmts[query]; st != nil {
+		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return t.Tx.QueryRowContext(ctx, query, args...)
 }
 
 // readers is the pool of reading connections, whose queries run as
@@ -165,7 +230,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	db := &DB{w: w, r: &readers{DB: r, stmts: map[string]*sql.Stmt{}}}
+	db := &DB{w: &writer{DB: w}, r: &readers{DB: r, stmts: map[string]*sql.Stmt{}}}
 	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
 	return db, nil
 }
@@ -185,7 +250,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 		return fmt.Errorf("sqlite: migrate: %w", err)
 	}
 	for _, m := range migs {
-		err := db.write(ctx, func(tx *sql.Tx) error {
+		err := db.write(ctx, func(tx wtx) error {
 			var done bool
 			err := tx.QueryRowContext(ctx, sqlstore.MigrationApplied, m.Version).Scan(&done)
 			if err != nil || done {
@@ -202,6 +267,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("sqlite: migration %s: %w", m.Name, err)
 		}
 	}
+	db.w.prepare(ctx)
 	return nil
 }
 
@@ -236,12 +302,12 @@ func (db *DB) Close() error {
 
 // write runs fn in a write transaction (BEGIN IMMEDIATE, through _txlock),
 // committing when it returns nil.
-func (db *DB) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, fn func(tx wtx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := fn(wtx{tx, db.w.stmts}); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -30,7 +30,7 @@ func TestConnections(t *testing.T) {
 		"temp_store":   "2", // MEMORY
 	}
 	for pool, conns := range map[string]int{"writer": 1, "reader": db.r.Stats().MaxOpenConnections} {
-		p := db.w
+		p := db.w.DB
 		if pool == "reader" {
 			p = db.r.DB
 		}

@@ -11,13 +11,19 @@ import (
 	"github.com/starling-social/starling/sqlstore"
 )
 
+// The outbox's own statements.
+const (
+	claimFanoutJobs = `UPDATE fanout_jobs SET leased_until = $1
+		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 ORDER BY id LIMIT $3)
+		RETURNING id, kind, status_id, author_id, created_at`
+	completeFanoutJobs = `DELETE FROM fanout_jobs WHERE id IN (SELECT value FROM json_each($1))`
+)
+
 // ClaimFanoutJobs leases the oldest jobs whose lease has run out. The
 // single writer makes the claim atomic: two claims never take one job.
 func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]starling.FanoutJob, error) {
 	now := time.Now()
-	rows, err := db.w.QueryContext(ctx, `UPDATE fanout_jobs SET leased_until = $1
-		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 ORDER BY id LIMIT $3)
-		RETURNING id, kind, status_id, author_id, created_at`, ms(now.Add(lease)), ms(now), limit)
+	rows, err := db.w.QueryContext(ctx, claimFanoutJobs, ms(now.Add(lease)), ms(now), limit)
 	if err != nil {
 		return nil, starling.Internal(err, "claim fanout jobs")
 	}
@@ -45,7 +51,7 @@ func (db *DB) CompleteFanoutJobs(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	_, err := db.w.ExecContext(ctx, `DELETE FROM fanout_jobs WHERE id IN (SELECT value FROM json_each($1))`, jsonIDs(ids))
+	_, err := db.w.ExecContext(ctx, completeFanoutJobs, jsonIDs(ids))
 	if err != nil {
 		return starling.Internal(err, "complete fanout job")
 	}

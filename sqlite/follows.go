@@ -11,7 +11,7 @@ import (
 // Follow inserts the follow unless it exists, and moves the counters only
 // when it inserted one.
 func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		if _, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
@@ -23,7 +23,7 @@ func (db *DB) Follow(ctx context.Context, followerID, followeeID int64) error {
 	return nil
 }
 
-func follow(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
+func follow(ctx context.Context, tx wtx, followerID, followeeID int64) error {
 	res, err := tx.ExecContext(ctx, sqlstore.InsertFollow, followerID, followeeID, ms(sqlstore.Now()))
 	if err != nil {
 		return err
@@ -33,7 +33,7 @@ func follow(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error
 
 // addFollowCounts adds delta to both sides' counters when res changed a
 // follow row.
-func addFollowCounts(ctx context.Context, tx *sql.Tx, res sql.Result, followerID, followeeID, delta int64) error {
+func addFollowCounts(ctx context.Context, tx wtx, res sql.Result, followerID, followeeID, delta int64) error {
 	n, err := res.RowsAffected()
 	if err != nil || n == 0 {
 		return err
@@ -48,7 +48,7 @@ func addFollowCounts(ctx context.Context, tx *sql.Tx, res sql.Result, followerID
 }
 
 func (db *DB) Unfollow(ctx context.Context, followerID, followeeID int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		if _, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID); err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (db *DB) CreateFollowRequest(ctx context.Context, followerID, followeeID in
 }
 
 func (db *DB) AuthorizeFollowRequest(ctx context.Context, followerID, followeeID int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		if err := deleteRequest(ctx, tx, followerID, followeeID); err != nil {
 			return err
 		}
@@ -86,7 +86,7 @@ func (db *DB) AuthorizeFollowRequest(ctx context.Context, followerID, followeeID
 }
 
 func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		return deleteRequest(ctx, tx, followerID, followeeID)
 	})
 	if err != nil {
@@ -96,7 +96,7 @@ func (db *DB) RejectFollowRequest(ctx context.Context, followerID, followeeID in
 }
 
 // deleteRequest deletes the request, ENOTFOUND when there was none.
-func deleteRequest(ctx context.Context, tx *sql.Tx, followerID, followeeID int64) error {
+func deleteRequest(ctx context.Context, tx wtx, followerID, followeeID int64) error {
 	res, err := tx.ExecContext(ctx, sqlstore.DeleteFollowRequest, followerID, followeeID)
 	if err != nil {
 		return err

@@ -127,7 +127,7 @@ func (db *DB) RotateToken(ctx context.Context, refreshHash string, next *starlin
 	}
 	sqlstore.Stamp(&next.CreatedAt)
 	var old *starling.Token
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		var err error
 		old, err = scanToken(tx.QueryRowContext(ctx, sqlstore.RotateToken, refreshHash))
 		if errors.Is(err, sql.ErrNoRows) {

@@ -11,6 +11,16 @@ import (
 	"github.com/starling-social/starling/sqlstore"
 )
 
+// The statements of CreateStatus that are this dialect's own.
+const (
+	insertMention = `INSERT INTO status_mentions (status_id, account_id, username, position)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	insertTag = `INSERT INTO status_tags (status_id, name, name_lower, position)
+		VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`
+	countStatus = `UPDATE accounts SET statuses_count = statuses_count + 1,
+		last_status_at = max(coalesce(last_status_at, 0), $2) WHERE id = $1`
+)
+
 func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 	var (
 		s         starling.Status
@@ -39,7 +49,7 @@ func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyKey string) (*starling.Status, error) {
 	s.CreatedAt, s.EditedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt)
 	var prior int64
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		if idempotencyKey != "" {
 			key := sqlstore.KeyDigest(idempotencyKey)
 			var claimed int64
@@ -60,22 +70,19 @@ func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyK
 			return err
 		}
 		for i, m := range s.Mentions {
-			_, err := tx.ExecContext(ctx, `INSERT INTO status_mentions (status_id, account_id, username, position)
-				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, s.ID, m.AccountID, m.Username, i)
+			_, err := tx.ExecContext(ctx, insertMention, s.ID, m.AccountID, m.Username, i)
 			if err != nil {
 				return err
 			}
 		}
 		for i, name := range s.Tags {
-			_, err := tx.ExecContext(ctx, `INSERT INTO status_tags (status_id, name, name_lower, position)
-				VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, s.ID, name, strings.ToLower(name), i)
+			_, err := tx.ExecContext(ctx, insertTag, s.ID, name, strings.ToLower(name), i)
 			if err != nil {
 				return err
 			}
 		}
 		if s.Visibility != starling.VisibilityDirect {
-			_, err = tx.ExecContext(ctx, `UPDATE accounts SET statuses_count = statuses_count + 1,
-				last_status_at = max(coalesce(last_status_at, 0), $2) WHERE id = $1`, s.AccountID, ms(s.CreatedAt))
+			_, err = tx.ExecContext(ctx, countStatus, s.AccountID, ms(s.CreatedAt))
 			if err != nil {
 				return err
 			}
@@ -111,7 +118,7 @@ func (db *DB) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Statu
 // which the UPDATE finding no row takes care of. A FanoutDelete job takes
 // it out of the timelines it was delivered to.
 func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
-	err := db.write(ctx, func(tx *sql.Tx) error {
+	err := db.write(ctx, func(tx wtx) error {
 		var accountID, parentID int64
 		var vis string
 		err := tx.QueryRowContext(ctx, `DELETE FROM statuses WHERE id = $1
