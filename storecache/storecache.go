@@ -65,6 +65,8 @@ package storecache
 import (
 	"context"
 	"hash/maphash"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -108,6 +110,9 @@ type Store struct {
 	apps     *cache[int64, starling.App]
 	accounts *cache[int64, starling.Account]
 	statuses *cache[int64, starling.Status]
+	// usernames maps lower-cased usernames to account ids, for the
+	// mentions of every post; usernames never change.
+	usernames *cache[string, int64]
 
 	// Tokens are cached by access hash but revoked by id, and a revoke
 	// cannot know which shard an unfinished fill of that token will store
@@ -147,6 +152,8 @@ func New(store starling.Store, opts Options) *Store {
 		apps:     newCache[int64, starling.App](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
 		accounts: newCache[int64, starling.Account](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
 		statuses: newCache[int64, starling.Status](opts.MaxEntries, opts.StatusTTL, opts.Now, hashID),
+		usernames: newCache[string, int64](opts.MaxEntries, opts.AccountTTL, opts.Now,
+			func(name string) uint64 { return maphash.String(seed, name) }),
 		tokenIDs: make(map[int64]string),
 	}
 	s.tokens.onEvict = func(_ string, t *starling.Token) { delete(s.tokenIDs, t.ID) }
@@ -252,6 +259,37 @@ func (s *Store) AccountsByIDs(ctx context.Context, ids []int64) ([]*starling.Acc
 	return loadMany(ctx, s.accounts, ids, s.Store.AccountsByIDs, func(a *starling.Account) int64 { return a.ID })
 }
 
+// AccountsByUsernames finds the accounts of the usernames seen before
+// through the accounts cache, and asks the inner store for the rest.
+func (s *Store) AccountsByUsernames(ctx context.Context, usernames []string) ([]*starling.Account, error) {
+	now := s.usernames.now().UnixNano()
+	var ids []int64
+	var missing []string
+	for _, name := range usernames {
+		if id, ok := s.usernames.get(strings.ToLower(name), now); ok {
+			ids = append(ids, *id)
+		} else {
+			missing = append(missing, name)
+		}
+	}
+	out, err := s.AccountsByIDs(ctx, ids)
+	if err != nil || len(missing) == 0 {
+		return out, err
+	}
+	found, err := s.Store.AccountsByUsernames(ctx, missing)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range found {
+		name := strings.ToLower(a.Username)
+		s.usernames.put(name, &a.ID, s.usernames.version(name), now)
+		if !slices.ContainsFunc(out, func(b *starling.Account) bool { return b.ID == a.ID }) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
 // StatusByID is cached.
 func (s *Store) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
 	return s.statuses.load(ctx, id, s.Store.StatusByID)
@@ -271,12 +309,20 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, update func(*starli
 }
 
 // CreateStatus forgets the author, whose counts change, and the status
-// replied to, whose replies count may.
+// replied to, whose replies count may, and caches the new status: it is
+// read at once, by the fan-out that delivers it and by every follower's
+// next page. The shard's version is taken before the write, so that a
+// delete racing with it wins.
 func (s *Store) CreateStatus(ctx context.Context, st *starling.Status, idempotencyKey string) (*starling.Status, error) {
+	ver := s.statuses.version(st.ID)
+	now := s.statuses.now().UnixNano()
 	got, err := s.Store.CreateStatus(ctx, st, idempotencyKey)
 	s.accounts.forget(st.AccountID)
 	if st.InReplyToID != 0 {
 		s.statuses.forget(st.InReplyToID)
+	}
+	if err == nil && got.ID == st.ID {
+		s.statuses.put(got.ID, got, ver, now)
 	}
 	return got, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -59,6 +60,11 @@ func (s *spy) AccountByID(ctx context.Context, id int64) (*starling.Account, err
 func (s *spy) AccountsByIDs(ctx context.Context, ids []int64) ([]*starling.Account, error) {
 	defer s.read()
 	return s.Store.AccountsByIDs(ctx, ids)
+}
+
+func (s *spy) AccountsByUsernames(ctx context.Context, names []string) ([]*starling.Account, error) {
+	defer s.read()
+	return s.Store.AccountsByUsernames(ctx, names)
 }
 
 func (s *spy) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
@@ -379,6 +385,9 @@ func TestFillRace(t *testing.T) {
 			e := newEnv(t, Options{})
 			alice, bob := e.account("alice"), e.account("bob")
 			root := e.post(alice, nil)
+			// CreateStatus cached the new status; the race is that of a
+			// status read from the store.
+			e.c.statuses.forget(root.ID)
 			tc.run(e, alice, bob, root)
 			if e.inner.during != nil {
 				t.Fatal("the write did not run during the read")
@@ -604,4 +613,71 @@ func BenchmarkTokenByAccessHashHit(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestNewStatusCached checks that a status just created is served without
+// a read, and that deleting it right after forgets it.
+func TestNewStatusCached(t *testing.T) {
+	e := newEnv(t, Options{})
+	alice := e.account("alice")
+	st := e.post(alice, nil)
+	before := e.inner.reads.Load()
+	got, err := e.c.StatusByID(e.ctx, st.ID)
+	e.ok(err, "StatusByID")
+	if got.ID != st.ID || got.Text != st.Text {
+		t.Errorf("StatusByID = %+v, want the status created", got)
+	}
+	if n := e.inner.reads.Load() - before; n != 0 {
+		t.Errorf("reading a status just created read the store %d times, want 0", n)
+	}
+	e.ok(e.c.DeleteStatus(e.ctx, st.ID), "DeleteStatus")
+	if _, err := e.c.StatusByID(e.ctx, st.ID); starling.ErrorCode(err) != starling.ENOTFOUND {
+		t.Errorf("StatusByID after the delete: %v, want not found", err)
+	}
+}
+
+// TestAccountsByUsernames checks the usernames cache: names in any case,
+// repeated, known and unknown, and counts as fresh as AccountByID's.
+func TestAccountsByUsernames(t *testing.T) {
+	e := newEnv(t, Options{})
+	alice, bob := e.account("alice"), e.account("bob")
+	usernames := func(names ...string) []string {
+		t.Helper()
+		got, err := e.c.AccountsByUsernames(e.ctx, names)
+		e.ok(err, "AccountsByUsernames")
+		var out []string
+		for _, a := range got {
+			out = append(out, a.Username)
+		}
+		slices.Sort(out)
+		return out
+	}
+	tests := []struct {
+		names []string
+		want  []string
+	}{
+		{nil, nil},
+		{[]string{"nobody"}, nil},
+		{[]string{"alice"}, []string{"alice"}},
+		{[]string{"ALICE", "alice", "Bob", "nobody"}, []string{"alice", "bob"}},
+		{[]string{"BOB", "bob"}, []string{"bob"}},
+	}
+	for _, tt := range tests {
+		if got := usernames(tt.names...); !slices.Equal(got, tt.want) {
+			t.Errorf("AccountsByUsernames(%q) = %q, want %q", tt.names, got, tt.want)
+		}
+	}
+	// Once known, a name costs no read of the store, and the account
+	// carries the counts of the follow just made.
+	e.ok(e.c.Follow(e.ctx, bob.ID, alice.ID), "Follow")
+	e.c.AccountByID(e.ctx, alice.ID)
+	before := e.inner.reads.Load()
+	got, err := e.c.AccountsByUsernames(e.ctx, []string{"Alice"})
+	e.ok(err, "AccountsByUsernames")
+	if len(got) != 1 || got[0].FollowersCount != 1 {
+		t.Errorf("AccountsByUsernames(Alice) after a follow = %+v, want alice with 1 follower", got)
+	}
+	if n := e.inner.reads.Load() - before; n != 0 {
+		t.Errorf("a known username read the store %d times, want 0", n)
+	}
 }
