@@ -63,7 +63,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	db := &DB{pool: pool}
-	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
+	db.Reads = sqlstore.NewReads(db.statuses, db.edges, db.ints)
 	return db, nil
 }
 

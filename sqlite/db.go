@@ -231,7 +231,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
 	db := &DB{w: &writer{DB: w}, r: &readers{DB: r, stmts: map[string]*sql.Stmt{}}}
-	db.Reads = sqlstore.NewReads(db.statuses, db.edges)
+	db.Reads = sqlstore.NewReads(db.statuses, db.edges, db.ints)
 	return db, nil
 }
 

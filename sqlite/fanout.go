@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
-	"github.com/starling-social/starling/sqlstore"
 )
 
 // The outbox's own statements.
@@ -68,61 +67,33 @@ func (db *DB) FanoutQueue(ctx context.Context) (int64, time.Time, error) {
 	return n, fromNullMS(oldest), nil
 }
 
-func (db *DB) FanoutRecipients(ctx context.Context, t starling.FanoutTarget, after int64, limit int) ([]int64, int64, error) {
-	rows, err := db.r.QueryContext(ctx, sqlstore.FanoutRecipients,
-		t.AuthorID, after, string(t.Visibility), t.StatusID, t.InReplyToAccountID, limit)
-	if err != nil {
-		return nil, 0, starling.Internal(err, "fanout recipients")
-	}
-	defer rows.Close()
-	ids := make([]int64, 0, limit)
-	var next int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&next, &id); err != nil {
-			return nil, 0, starling.Internal(err, "fanout recipients")
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, starling.Internal(err, "fanout recipients")
-	}
-	if len(ids) < limit {
-		next = 0
-	}
-	return ids, next, nil
-}
-
-func (db *DB) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int) ([]int64, error) {
-	return db.ids(ctx, "home timeline ids", sqlstore.HomeTimelineIDs, viewerID, limit)
-}
-
-func (db *DB) AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error) {
-	return db.ids(ctx, "account status ids", sqlstore.AccountStatusIDs, accountID, limit)
-}
-
 func (db *DB) FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return db.ids(ctx, "followed among", `SELECT followee_id FROM follows
-		WHERE follower_id = $1 AND followee_id IN (SELECT value FROM json_each($2))`, followerID, jsonIDs(ids))
+	return db.ints(ctx, "followed among", `SELECT followee_id FROM follows
+		WHERE follower_id = $1 AND followee_id IN (SELECT value FROM json_each($2))`, 1, followerID, jsonIDs(ids))
 }
 
-// ids runs a query selecting one integer column on the readers.
-func (db *DB) ids(ctx context.Context, op, query string, args ...any) ([]int64, error) {
+// ints runs a query of cols integer columns on the readers: the
+// sqlstore.QueryInts of this adapter.
+func (db *DB) ints(ctx context.Context, op, query string, cols int, args ...any) ([]int64, error) {
 	rows, err := db.r.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, starling.Internal(err, op)
 	}
 	defer rows.Close()
 	var out []int64
+	row := make([]int64, cols)
+	dest := make([]any, cols)
+	for i := range row {
+		dest[i] = &row[i]
+	}
 	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, starling.Internal(err, op)
 		}
-		out = append(out, id)
+		out = append(out, row...)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, starling.Internal(err, op)

@@ -18,6 +18,11 @@ type QueryStatuses func(ctx context.Context, op, query string, args ...any) ([]*
 // op names the read in errors, which are starling.Internal.
 type QueryEdges func(ctx context.Context, op, query string, args ...any) ([]starling.Edge, error)
 
+// QueryInts runs a SELECT of cols integer columns and returns the values
+// of all its rows one after the other; op names the read in errors, which
+// are starling.Internal.
+type QueryInts func(ctx context.Context, op, query string, cols int, args ...any) ([]int64, error)
+
 // Reads implements the Store reads whose SQL both dialects write to the
 // letter, so that they differ between the adapters only in the executor
 // that runs the SELECT and scans its rows: each adapter embeds a Reads made
@@ -31,11 +36,40 @@ type QueryEdges func(ctx context.Context, op, query string, args ...any) ([]star
 type Reads struct {
 	statuses QueryStatuses
 	edges    QueryEdges
+	ints     QueryInts
 }
 
 // NewReads returns the shared reads over an adapter's executors.
-func NewReads(statuses QueryStatuses, edges QueryEdges) Reads {
-	return Reads{statuses: statuses, edges: edges}
+func NewReads(statuses QueryStatuses, edges QueryEdges, ints QueryInts) Reads {
+	return Reads{statuses: statuses, edges: edges, ints: ints}
+}
+
+// FanoutRecipients reads the followers of the author in the order of
+// their follows, the follow id being the cursor, keeping those whose home
+// timeline the status belongs in (the FanoutRecipients condition).
+func (r Reads) FanoutRecipients(ctx context.Context, t starling.FanoutTarget, after int64, limit int) ([]int64, int64, error) {
+	pairs, err := r.ints(ctx, "fanout recipients", FanoutRecipients, 2,
+		t.AuthorID, after, string(t.Visibility), t.StatusID, t.InReplyToAccountID, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := make([]int64, 0, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		ids = append(ids, pairs[i+1])
+	}
+	var next int64
+	if len(ids) == limit {
+		next = pairs[len(pairs)-2]
+	}
+	return ids, next, nil
+}
+
+func (r Reads) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int) ([]int64, error) {
+	return r.ints(ctx, "home timeline ids", HomeTimelineIDs, 1, viewerID, limit)
+}
+
+func (r Reads) AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error) {
+	return r.ints(ctx, "account status ids", AccountStatusIDs, 1, accountID, limit)
 }
 
 func (r Reads) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {

@@ -16,6 +16,7 @@ type fakeQueries struct {
 	args         [][]any
 	statuses     []*starling.Status
 	edges        []starling.Edge
+	ints         []int64
 	err          error
 }
 
@@ -32,6 +33,10 @@ func (f *fakeQueries) reads() Reads {
 		func(_ context.Context, op, query string, args ...any) ([]starling.Edge, error) {
 			f.record(op, query, args)
 			return slices.Clone(f.edges), f.err
+		},
+		func(_ context.Context, op, query string, _ int, args ...any) ([]int64, error) {
+			f.record(op, query, args)
+			return slices.Clone(f.ints), f.err
 		})
 }
 
@@ -116,5 +121,34 @@ func TestReadsAncestors(t *testing.T) {
 	}
 	if f.queries[0] != Ancestors || !slices.Equal(f.args[0], []any{int64(5), int64(4), 10, starling.MaxThreadDepth}) {
 		t.Errorf("query %s %v", f.queries[0], f.args[0])
+	}
+}
+
+// FanoutRecipients returns the follower ids of its (follow id, follower
+// id) rows, and the last follow id as the cursor only when the page is
+// full: a short page is the last.
+func TestReadsFanoutRecipients(t *testing.T) {
+	target := starling.FanoutTarget{StatusID: 9, AuthorID: 5, Visibility: starling.VisibilityDirect, InReplyToAccountID: 6}
+	tests := []struct {
+		name     string
+		rows     []int64
+		limit    int
+		ids      []int64
+		wantNext int64
+	}{
+		{"none", nil, 2, []int64{}, 0},
+		{"one, short page", []int64{11, 101}, 2, []int64{101}, 0},
+		{"a full page", []int64{11, 101, 12, 102}, 2, []int64{101, 102}, 12},
+	}
+	for _, tt := range tests {
+		f := &fakeQueries{ints: tt.rows}
+		ids, next, err := f.reads().FanoutRecipients(context.Background(), target, 3, tt.limit)
+		if err != nil || !slices.Equal(ids, tt.ids) || next != tt.wantNext {
+			t.Errorf("%s: got %v, %d, %v; want %v, %d", tt.name, ids, next, err, tt.ids, tt.wantNext)
+		}
+		if f.queries[0] != FanoutRecipients ||
+			!slices.Equal(f.args[0], []any{int64(5), int64(3), "direct", int64(9), int64(6), tt.limit}) {
+			t.Errorf("%s: query %s %v", tt.name, f.queries[0], f.args[0])
+		}
 	}
 }
