@@ -74,7 +74,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	public := cfg.PublicURL.String()
-	store := storecache.New(db, storecache.Options{})
+	store := storecache.New(db, storecache.Options{MaxEntries: cfg.CacheEntries})
 	cache := inmem.NewTimelineCache(int64(cfg.TimelineCacheMB)<<20, cfg.TimelineLength)
 	engine := timeline.NewEngine(store, cache, timeline.Config{
 		Length:    cfg.TimelineLength,

@@ -42,6 +42,9 @@ type Config struct {
 	// TimelineCacheMB is the memory budget of the in-process timeline
 	// cache, in MiB; the least recently read lists are evicted beyond it.
 	TimelineCacheMB int
+	// CacheEntries bounds each kind of object (tokens, accounts,
+	// statuses) the read-through cache keeps.
+	CacheEntries int
 	// TimelineLength is how many status ids a cached timeline keeps.
 	TimelineLength int
 	// FanoutThreshold is the followers count above which an author's
@@ -82,6 +85,9 @@ func defaultConfig() Config {
 		// more of the short ones most readers have.
 		TimelineCacheMB: 256,
 		TimelineLength:  800,
+		// About 200 MB of statuses and accounts: the authors and posts
+		// that the pages of tens of thousands of active readers show.
+		CacheEntries: 200_000,
 		FanoutThreshold: 10_000,
 		FanoutWorkers:   2,
 		FanoutLease:     time.Minute,
@@ -194,6 +200,15 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 				return errors.New("want a whole number of MiB, at least 1")
 			}
 			c.TimelineCacheMB = n
+			return nil
+		})
+	fs.Func("cache-entries", fmt.Sprintf("`number` of statuses, of accounts and of tokens each that the read-through cache keeps (default %d)", c.CacheEntries),
+		func(s string) error {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return errors.New("want a whole number, at least 1")
+			}
+			c.CacheEntries = n
 			return nil
 		})
 	fs.Func("timeline-length", fmt.Sprintf("status `ids` kept per cached home timeline (default %d)", c.TimelineLength),
