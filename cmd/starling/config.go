@@ -87,7 +87,7 @@ func defaultConfig() Config {
 		TimelineLength:  800,
 		// About 200 MB of statuses and accounts: the authors and posts
 		// that the pages of tens of thousands of active readers show.
-		CacheEntries: 200_000,
+		CacheEntries:    200_000,
 		FanoutThreshold: 10_000,
 		FanoutWorkers:   2,
 		FanoutLease:     time.Minute,
