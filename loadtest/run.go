@@ -127,7 +127,7 @@ type runner struct {
 	accounts []atomic.Pointer[account]
 
 	// Fixed URLs, shared read-only by every request.
-	homeURL, ceilingURL, postURL, pollURL *url.URL
+	homeURL, ceilingURL, postURL *url.URL
 	// usernameForm is the manifest's username prefix, form-encoded.
 	usernameForm []byte
 
@@ -173,7 +173,6 @@ func Run(ctx context.Context, cfg RunConfig) (*Report, error) {
 		r.client = NewClient(cfg.Concurrency + cfg.MaxPolls)
 	}
 	r.homeURL = r.endpoint("/api/v1/timelines/home", "limit=20")
-	r.pollURL = r.endpoint("/api/v1/timelines/home", "limit=40")
 	r.ceilingURL = r.endpoint("/api/v1/starling/ceiling", "")
 	r.postURL = r.endpoint("/api/v1/statuses", "")
 	r.ops = scenarioOps(cfg.Scenario, cfg.Manifest)
@@ -750,7 +749,10 @@ var errNotVisible = errors.New("not visible")
 
 // pollUntilVisible reads follower f's home timeline every
 // visibilityInterval until the status id appears, and returns how long
-// after ack the answer that showed it arrived. The polls do not stop
+// after ack the answer that showed it arrived. Each poll asks for the one
+// status just above id-1 (min_id), which is the status itself once it is
+// there, however many newer ones the follower has been sent since: a
+// poll of the newest page would miss a post delivered late below it. The polls do not stop
 // with the run: a post made just before the end is still followed up.
 // The time is that of the answer, not of the poll's start, which counts
 // the read itself against visibility; polling every 10 ms bounds the
@@ -758,6 +760,11 @@ var errNotVisible = errors.New("not visible")
 func (r *runner) pollUntilVisible(id string, f int, ack time.Time) (time.Duration, error) {
 	h := http.Header{"Authorization": {r.account(f).auth}}
 	needle := []byte(`"id":"` + id + `"`)
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("status id %q: %w", id, err)
+	}
+	pollURL := r.endpoint("/api/v1/timelines/home", "limit=1&min_id="+strconv.FormatInt(n-1, 10))
 	deadline := ack.Add(r.cfg.visibilityTimeout)
 	var buf bytes.Buffer
 	// The deadline is not the polls' context: a poll in flight when it
@@ -766,7 +773,7 @@ func (r *runner) pollUntilVisible(id string, f int, ack time.Time) (time.Duratio
 	tmpl := requestTemplate(context.Background())
 	for {
 		t := time.Now()
-		resp, err := r.client.Do(newRequest(tmpl, http.MethodGet, r.pollURL, h))
+		resp, err := r.client.Do(newRequest(tmpl, http.MethodGet, pollURL, h))
 		if err == nil {
 			if resp.StatusCode/100 != 2 {
 				err = statusError(resp)

@@ -74,6 +74,9 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == "GET" && path == "/api/v1/timelines/home":
 		f.hits["home "+r.URL.Query().Get("limit")]++
+		if r.URL.Query().Get("min_id") != "" {
+			f.hits["home from min_id"]++
+		}
 		var b bytes.Buffer
 		b.WriteString("[")
 		now := time.Now()
@@ -200,8 +203,9 @@ func TestRunMix(t *testing.T) {
 			lookups = s
 		}
 	}
-	if polls.Count == 0 || lookups.Count == 0 || f.hits["home 40"] == 0 {
-		t.Errorf("background %+v; the polls read limit=40 %d times", rep.Background, f.hits["home 40"])
+	if polls.Count == 0 || lookups.Count == 0 || f.hits["home 1"] == 0 || f.hits["home 1"] != f.hits["home from min_id"] {
+		t.Errorf("background %+v; the polls read limit=1 %d times, from a min_id %d times",
+			rep.Background, f.hits["home 1"], f.hits["home from min_id"])
 	}
 	// Follower lookups are cached per account: at most one per poster,
 	// and one more per worker that raced another to the same poster.
