@@ -30,13 +30,17 @@ const (
 	// ScenarioCelebrity has the manifest's celebrities post in turn, one
 	// request at a time, to measure write latency by audience size.
 	ScenarioCelebrity = "celebrity"
+	// ScenarioCelebrityReaders reads the home timelines of the
+	// celebrities' followers, each celebrity's in turn, to measure the
+	// cost of a read by the audience size of the accounts merged into it.
+	ScenarioCelebrityReaders = "celebrity-readers"
 	// ScenarioCeiling reads the server's fixed ceiling page only
 	// (GET /api/v1/starling/ceiling; serve with --ceiling-endpoint on).
 	ScenarioCeiling = "ceiling"
 )
 
 // Scenarios lists the scenario names, for flag help and validation.
-var Scenarios = []string{ScenarioMix, ScenarioHome, ScenarioPost, ScenarioCelebrity, ScenarioCeiling}
+var Scenarios = []string{ScenarioMix, ScenarioHome, ScenarioPost, ScenarioCelebrity, ScenarioCelebrityReaders, ScenarioCeiling}
 
 // Operation names in the report.
 const (
@@ -46,11 +50,14 @@ const (
 	OpCeiling         = "ceiling"
 	// Background operations: the checks of post-to-visible latency, which
 	// are not part of the workload.
-	OpVisibilityPoll   = "visibility_poll"
-	OpFollowersLookup  = "followers_lookup"
-	celebrityOpPrefix  = "post_celebrity_"
-	visibilityTimeout  = 10 * time.Second
-	visibilityInterval = 10 * time.Millisecond
+	OpVisibilityPoll  = "visibility_poll"
+	OpFollowersLookup = "followers_lookup"
+	celebrityOpPrefix = "post_celebrity_"
+	// celebrityReadersOpPrefix names the home reads of a celebrity's
+	// followers.
+	celebrityReadersOpPrefix = "home_follower_of_"
+	visibilityTimeout        = 10 * time.Second
+	visibilityInterval       = 10 * time.Millisecond
 	// defaultMaxPolls bounds the visibility polls in flight, so that
 	// checking cannot swamp the server it measures.
 	defaultMaxPolls = 32
@@ -255,9 +262,9 @@ func validate(cfg *RunConfig) error {
 	}
 	switch cfg.Scenario {
 	case ScenarioMix, ScenarioHome, ScenarioPost, ScenarioCeiling:
-	case ScenarioCelebrity:
+	case ScenarioCelebrity, ScenarioCelebrityReaders:
 		if len(cfg.Manifest.Celebrities) == 0 {
-			return errors.New("the celebrity scenario needs a manifest with celebrities (seed with --celebrity-followers)")
+			return errors.New("the celebrity scenarios need a manifest with celebrities (seed with --celebrity-followers)")
 		}
 	default:
 		return fmt.Errorf("unknown scenario %q; want one of %s", cfg.Scenario, strings.Join(Scenarios, ", "))
@@ -337,6 +344,12 @@ func scenarioOps(scenario string, m *Manifest) []opKind {
 		ops := make([]opKind, len(m.Celebrities))
 		for k, c := range m.Celebrities {
 			ops[k] = opKind{name: celebrityOpPrefix + strconv.Itoa(c.Index), followers: c.Followers}
+		}
+		return ops
+	case ScenarioCelebrityReaders:
+		ops := make([]opKind, len(m.Celebrities))
+		for k, c := range m.Celebrities {
+			ops[k] = opKind{name: celebrityReadersOpPrefix + strconv.Itoa(c.Index), followers: c.Followers}
 		}
 		return ops
 	}
@@ -421,6 +434,12 @@ func (w *worker) loop(ctx context.Context) {
 			default:
 				w.post(ctx, 2, actor, w.rng.Float64() < r.cfg.VisibilitySample)
 			}
+		case ScenarioCelebrityReaders:
+			// Celebrity k's followers are the accounts from
+			// len(Celebrities) on (see Manifest.Celebrities).
+			k := w.rng.IntN(len(r.m.Celebrities))
+			reader := len(r.m.Celebrities) + w.rng.IntN(r.m.Celebrities[k].Followers)
+			w.get(ctx, k, reader, r.homeURL)
 		}
 	}
 }

@@ -327,6 +327,32 @@ func TestRunCelebrities(t *testing.T) {
 	}
 }
 
+// TestRunCelebrityReaders checks that the home reads go to each
+// celebrity's followers, and are reported per celebrity.
+func TestRunCelebrityReaders(t *testing.T) {
+	m := testManifest()
+	m.Celebrities = []Celebrity{{Index: 0, Followers: 10}, {Index: 1, Followers: 30}}
+	f := newFakeServer(t, m)
+	srv := startFake(t, f)
+	rep, err := Run(context.Background(), RunConfig{
+		BaseURL: srv.URL, Manifest: m, Duration: 300 * time.Millisecond, Concurrency: 4, Scenario: ScenarioCelebrityReaders,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.badAuth) > 0 {
+		t.Fatalf("bad requests: auth %q", f.badAuth)
+	}
+	if len(rep.Operations) != 2 || f.hits["home 20"] == 0 || f.hits["post"] != 0 {
+		t.Fatalf("operations %+v, hits %v", rep.Operations, f.hits)
+	}
+	for k, s := range rep.Operations {
+		if s.Name != "home_follower_of_"+strconv.Itoa(k) || s.Followers != m.Celebrities[k].Followers || s.Count == 0 || s.Errors != 0 {
+			t.Errorf("operation %d: %+v", k, s)
+		}
+	}
+}
+
 func TestRunNotVisible(t *testing.T) {
 	m := testManifest()
 	f := newFakeServer(t, m)
