@@ -132,9 +132,11 @@ type FanoutStore interface {
 	// them: the caller delivers to the author's own timeline itself.
 	FanoutRecipients(ctx context.Context, t FanoutTarget, after int64, limit int) (ids []int64, next int64, err error)
 	// HomeTimelineIDs is the ids of the newest limit statuses of
-	// viewerID's HomeTimeline, newest first: the indexed query that
-	// rebuilds a home list the cache does not hold.
-	HomeTimelineIDs(ctx context.Context, viewerID int64, limit int) ([]int64, error)
+	// viewerID's HomeTimeline, newest first, leaving out those of the
+	// followees in except (the authors merged on read, which the engine
+	// reads from their own lists): the indexed query that rebuilds a home
+	// list the cache does not hold.
+	HomeTimelineIDs(ctx context.Context, viewerID int64, limit int, except []int64) ([]int64, error)
 	// AccountStatusIDs is the ids of the newest limit statuses of the
 	// account, of any visibility, newest first: an author list.
 	AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error)

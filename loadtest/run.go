@@ -436,9 +436,15 @@ func (w *worker) loop(ctx context.Context) {
 			}
 		case ScenarioCelebrityReaders:
 			// Celebrity k's followers are the accounts from
-			// len(Celebrities) on (see Manifest.Celebrities).
+			// len(Celebrities) on (see Manifest.Celebrities); at most
+			// ActiveUsers of them read.
 			k := w.rng.IntN(len(r.m.Celebrities))
-			reader := len(r.m.Celebrities) + w.rng.IntN(r.m.Celebrities[k].Followers)
+			followers := r.m.Celebrities[k].Followers
+			readers := followers
+			if n := r.cfg.ActiveUsers; n > 0 && n < readers {
+				readers = n
+			}
+			reader := len(r.m.Celebrities) + activeAccount(w.rng.IntN(readers), followers)
 			w.get(ctx, k, reader, r.homeURL)
 		}
 	}

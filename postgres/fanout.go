@@ -59,6 +59,13 @@ func (db *DB) FanoutQueue(ctx context.Context) (int64, time.Time, error) {
 	return n, fromNullTime(oldest), nil
 }
 
+// homeTimelineIDs is sqlstore.HomeTimelineIDs with the set as an array.
+var homeTimelineIDs = sqlstore.HomeTimelineIDs(`(SELECT unnest($3::bigint[]))`)
+
+func (db *DB) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int, except []int64) ([]int64, error) {
+	return db.ints(ctx, "home timeline ids", homeTimelineIDs, 1, viewerID, limit, except)
+}
+
 func (db *DB) FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil

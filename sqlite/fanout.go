@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/sqlstore"
 )
 
 // The outbox's own statements.
@@ -65,6 +66,14 @@ func (db *DB) FanoutQueue(ctx context.Context) (int64, time.Time, error) {
 		return 0, time.Time{}, starling.Internal(err, "fanout queue")
 	}
 	return n, fromNullMS(oldest), nil
+}
+
+// homeTimelineIDs is sqlstore.HomeTimelineIDs with the set as a JSON
+// array.
+var homeTimelineIDs = sqlstore.HomeTimelineIDs(`(SELECT value FROM json_each($3))`)
+
+func (db *DB) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int, except []int64) ([]int64, error) {
+	return db.ints(ctx, "home timeline ids", homeTimelineIDs, 1, viewerID, limit, jsonIDs(except))
 }
 
 func (db *DB) FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error) {

@@ -64,10 +64,6 @@ func (r Reads) FanoutRecipients(ctx context.Context, t starling.FanoutTarget, af
 	return ids, next, nil
 }
 
-func (r Reads) HomeTimelineIDs(ctx context.Context, viewerID int64, limit int) ([]int64, error) {
-	return r.ints(ctx, "home timeline ids", HomeTimelineIDs, 1, viewerID, limit)
-}
-
 func (r Reads) AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error) {
 	return r.ints(ctx, "account status ids", AccountStatusIDs, 1, accountID, limit)
 }

@@ -195,14 +195,24 @@ func testVisibility(t *testing.T, w *world) {
 			diff(what+" read upwards with min_id", got(what, walkUp(t, list)), home)
 			if v.ID != 0 {
 				what = "HomeTimelineIDs of " + name
-				rebuilt, err := w.s.HomeTimelineIDs(w.ctx, v.ID, len(all)+1)
+				rebuilt, err := w.s.HomeTimelineIDs(w.ctx, v.ID, len(all)+1, nil)
 				w.ok(err, what)
 				diff(what, orEmpty(rebuilt), home)
 				if len(home) > 1 {
-					rebuilt, err = w.s.HomeTimelineIDs(w.ctx, v.ID, 1)
+					rebuilt, err = w.s.HomeTimelineIDs(w.ctx, v.ID, 1, nil)
 					w.ok(err, what)
 					diff(what+" limit 1", rebuilt, home[:1])
 				}
+				// Leaving followees out (and an account not followed, and
+				// the viewer, whose own statuses stay) takes exactly their
+				// statuses out.
+				except := []int64{author.ID, friend.ID, stranger.ID, v.ID}
+				rest := expect(func(s *starling.Status) bool {
+					return policy.InHome(v, s) && (s.AccountID == v.ID || !slices.Contains(except, s.AccountID))
+				})
+				rebuilt, err = w.s.HomeTimelineIDs(w.ctx, v.ID, len(all)+1, except)
+				w.ok(err, what)
+				diff(what+" except author, friend and stranger", orEmpty(rebuilt), rest)
 			}
 
 			checkThreads(t, w, name, v, all, live, diff)

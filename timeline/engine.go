@@ -242,17 +242,17 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	if p.MinID != 0 {
 		n = e.cfg.Length
 	}
-	home, err := e.read(ctx, homeKey(viewerID), viewerID, p.MaxID, n)
-	if err != nil {
-		return nil, false, err
-	}
-	windows := []window{home}
 	authors, err := e.merged.followedBy(ctx, e.store, viewerID)
 	if err != nil {
 		return nil, false, err
 	}
+	home, err := e.read(ctx, homeKey(viewerID), viewerID, p.MaxID, n, authors)
+	if err != nil {
+		return nil, false, err
+	}
+	windows := []window{home}
 	for _, a := range authors {
-		w, err := e.read(ctx, authorKey(a), 0, p.MaxID, n)
+		w, err := e.read(ctx, authorKey(a), 0, p.MaxID, n, nil)
 		if err != nil {
 			return nil, false, err
 		}
@@ -363,8 +363,11 @@ func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trust
 
 // read reads up to n ids below maxID of the list key, rebuilding it from
 // the database when the cache does not hold it. For a home list viewerID
-// is its reader; for an author list 0.
-func (e *Engine) read(ctx context.Context, key starling.TimelineKey, viewerID, maxID int64, n int) (window, error) {
+// is its reader, and merged the merged authors the reader follows, left
+// out of a rebuild: their statuses are read from their own lists. The
+// merged set only grows, so a list rebuilt without an author is never
+// read without that author's list. For an author list both are zero.
+func (e *Engine) read(ctx context.Context, key starling.TimelineKey, viewerID, maxID int64, n int, merged []int64) (window, error) {
 	w := window{trusted: key.Kind == starling.HomeList}
 	r, err := e.cache.Range(ctx, key, maxID, n)
 	if err != nil {
@@ -376,7 +379,7 @@ func (e *Engine) read(ctx context.Context, key starling.TimelineKey, viewerID, m
 	} else {
 		var all []int64
 		if key.Kind == starling.HomeList {
-			all, err = e.store.HomeTimelineIDs(ctx, viewerID, e.cfg.Length)
+			all, err = e.store.HomeTimelineIDs(ctx, viewerID, e.cfg.Length, merged)
 		} else {
 			all, err = e.store.AccountStatusIDs(ctx, key.ID, e.cfg.Length)
 		}
