@@ -140,6 +140,9 @@ type FanoutStore interface {
 	// AccountStatusIDs is the ids of the newest limit statuses of the
 	// account, of any visibility, newest first: an author list.
 	AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error)
+	// AccountsWithFollowersOver returns the ids of the accounts with more
+	// than n followers.
+	AccountsWithFollowersOver(ctx context.Context, n int64) ([]int64, error)
 	// FollowedAmong returns those of ids that followerID follows.
 	FollowedAmong(ctx context.Context, followerID int64, ids []int64) ([]int64, error)
 }

@@ -64,6 +64,10 @@ func (r Reads) FanoutRecipients(ctx context.Context, t starling.FanoutTarget, af
 	return ids, next, nil
 }
 
+func (r Reads) AccountsWithFollowersOver(ctx context.Context, n int64) ([]int64, error) {
+	return r.ints(ctx, "accounts with followers over", `SELECT id FROM accounts WHERE followers_count > $1`, 1, n)
+}
+
 func (r Reads) AccountStatusIDs(ctx context.Context, accountID int64, limit int) ([]int64, error) {
 	return r.ints(ctx, "account status ids", AccountStatusIDs, 1, accountID, limit)
 }

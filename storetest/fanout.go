@@ -95,7 +95,7 @@ func testFanoutJobs(t *testing.T, w *world) {
 }
 
 // testFollowedAmong checks FollowedAmong with none, some and all of the
-// ids followed, unknown ids included.
+// ids followed, unknown ids included, and AccountsWithFollowersOver.
 func testFollowedAmong(t *testing.T, w *world) {
 	alice, bob, carol, dave := w.account("alice"), w.account("bob"), w.account("carol"), w.account("dave")
 	w.follow(alice, bob)
@@ -109,6 +109,24 @@ func testFollowedAmong(t *testing.T, w *world) {
 		{[]int64{dave.ID}, nil},
 		{[]int64{bob.ID}, []int64{bob.ID}},
 		{[]int64{bob.ID, carol.ID, dave.ID, 42}, []int64{bob.ID, carol.ID}},
+	}
+	// alice and bob have one follower each, carol two, dave none.
+	w.follow(bob, carol)
+	for _, tt := range []struct {
+		over int64
+		want []int64
+	}{
+		{0, []int64{alice.ID, bob.ID, carol.ID}},
+		{1, []int64{carol.ID}},
+		{2, nil},
+	} {
+		got, err := w.s.AccountsWithFollowersOver(w.ctx, tt.over)
+		w.ok(err, "AccountsWithFollowersOver")
+		slices.Sort(got)
+		slices.Sort(tt.want)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("AccountsWithFollowersOver(%d) = %v, want %v", tt.over, got, tt.want)
+		}
 	}
 	for _, tt := range tests {
 		got, err := w.s.FollowedAmong(w.ctx, alice.ID, tt.ids)

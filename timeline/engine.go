@@ -32,7 +32,8 @@ import (
 //     merged is decided per post from the author's followers count at that
 //     moment, so crossing the threshold in either direction needs no
 //     migration: the authors who have ever been merged stay in the set
-//     merged on read (it only grows, and only by big accounts).
+//     merged on read (it only grows, and only by big accounts; LoadMerged
+//     starts it with the accounts above the threshold).
 //   - Rebuild: a list not in the cache (a new reader, an eviction, a
 //     restart, a follow or unfollow, which drop the reader's list) is read
 //     from the database with one indexed query and installed under the
@@ -196,6 +197,24 @@ func (e *Engine) FollowsChanged(ctx context.Context, followerID int64) {
 	if err := e.cache.Drop(ctx, homeKey(followerID)); err != nil {
 		e.log.WarnContext(ctx, "timeline cache drop failed", slog.Any("err", err))
 	}
+}
+
+// LoadMerged adds the accounts with more followers than the threshold to
+// the set of authors merged on read: their posts from before this process
+// started are then left out of rebuilt home timelines too, and read from
+// their own lists, like those they post from now on. Without it, every
+// rebuild after a restart would sort all the posts of every big account
+// the reader follows. Call it before the engine serves reads; the
+// engine is correct without it, only slower.
+func (e *Engine) LoadMerged(ctx context.Context) error {
+	ids, err := e.store.AccountsWithFollowersOver(ctx, e.cfg.Threshold)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		e.merged.add(id)
+	}
+	return nil
 }
 
 // Wake tells the workers that a job is waiting.

@@ -80,6 +80,9 @@ func (w *world) restart() {
 	cache := inmem.NewTimelineCache(w.budget, testLength)
 	w.engine = timeline.NewEngine(w.db, cache, timeline.Config{Length: testLength, Threshold: testThreshold,
 		Workers: 2, Batch: 2}, slog.New(slog.DiscardHandler))
+	if err := w.engine.LoadMerged(w.t.Context()); err != nil {
+		w.t.Fatal(err)
+	}
 	w.statuses = statuses.New(w.db, w.ids, "https://x.test", w.engine)
 	w.follows = follows.New(w.db, w.engine)
 }

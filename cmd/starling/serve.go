@@ -163,6 +163,9 @@ type listener struct {
 // caller's to close afterwards.
 func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 	var draining atomic.Bool
+	if err := a.engine.LoadMerged(ctx); err != nil {
+		return fmt.Errorf("timeline engine: %w", err)
+	}
 	m := metrics.New(a.db)
 	a.engine.Observe(m.Timelines(a.db.FanoutQueue, func() metrics.CacheStats {
 		return metrics.CacheStats(a.cache.Stats())
