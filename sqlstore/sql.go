@@ -217,7 +217,6 @@ const (
 		  OR EXISTS (SELECT 1 FROM follows g WHERE g.follower_id = f.follower_id AND g.followee_id = $5))))
 	ORDER BY f.id LIMIT $6`
 
-
 	// AccountStatusIDs selects the ids of the newest $2 statuses of the
 	// account $1, from its (account_id, id) index alone.
 	AccountStatusIDs = `SELECT id FROM statuses WHERE account_id = $1 ORDER BY id DESC LIMIT $2`
