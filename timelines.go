@@ -113,15 +113,16 @@ type FanoutTarget struct {
 // FanoutStore is the durable outbox of fan-out and the reads that
 // delivery and timeline rebuilds need.
 type FanoutStore interface {
-	// ClaimFanoutJobs leases up to limit jobs, oldest first, for lease:
-	// another claim (by this or another instance) skips them until the
-	// lease runs out, after which an unfinished job is claimed again, so
-	// a crash mid-delivery only delays it.
-	ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]FanoutJob, error)
-	// CompleteFanoutJobs deletes delivered jobs, in one transaction (so
-	// that delivering costs one write per claim, not one per job); missing
-	// jobs are not an error.
-	CompleteFanoutJobs(ctx context.Context, ids []int64) error
+	// ClaimFanoutJobs leases up to limit jobs written before before,
+	// oldest first, for lease: another claim (by this or another instance)
+	// skips them until the lease runs out, after which an unfinished job
+	// is claimed again, so a crash mid-delivery only delays it.
+	ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration, before time.Time) ([]FanoutJob, error)
+	// CompleteFanoutJobs deletes the delivered jobs of kind for the
+	// statuses statusIDs (a status has at most one job of each kind), in
+	// one write, so that delivering costs one write per batch rather than
+	// one per job; missing jobs are not an error.
+	CompleteFanoutJobs(ctx context.Context, kind FanoutKind, statusIDs []int64) error
 	// FanoutQueue reports how many jobs wait and when the oldest was
 	// recorded (zero when none wait).
 	FanoutQueue(ctx context.Context) (depth int64, oldest time.Time, err error)

@@ -16,11 +16,12 @@ import (
 // LOCKED lets instances claim side by side: each takes jobs the others
 // are not taking at that moment, and the lease keeps them from taking
 // those afterwards.
-func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]starling.FanoutJob, error) {
+func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration, before time.Time) ([]starling.FanoutJob, error) {
 	now := time.Now()
 	rows, err := db.pool.Query(ctx, `UPDATE fanout_jobs SET leased_until = $1
-		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-		RETURNING id, kind, status_id, author_id, created_at`, now.Add(lease), now, limit)
+		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 AND created_at < $4
+			ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+		RETURNING id, kind, status_id, author_id, created_at`, now.Add(lease), now, limit, before)
 	if err != nil {
 		return nil, starling.Internal(err, "claim fanout jobs")
 	}
@@ -39,11 +40,11 @@ func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duratio
 	return jobs, nil
 }
 
-func (db *DB) CompleteFanoutJobs(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+func (db *DB) CompleteFanoutJobs(ctx context.Context, kind starling.FanoutKind, statusIDs []int64) error {
+	if len(statusIDs) == 0 {
 		return nil
 	}
-	if _, err := db.pool.Exec(ctx, `DELETE FROM fanout_jobs WHERE id = ANY ($1)`, ids); err != nil {
+	if _, err := db.pool.Exec(ctx, `DELETE FROM fanout_jobs WHERE kind = $1 AND status_id = ANY ($2)`, string(kind), statusIDs); err != nil {
 		return starling.Internal(err, "complete fanout job")
 	}
 	return nil

@@ -14,16 +14,16 @@ import (
 // The outbox's own statements.
 const (
 	claimFanoutJobs = `UPDATE fanout_jobs SET leased_until = $1
-		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 ORDER BY id LIMIT $3)
+		WHERE id IN (SELECT id FROM fanout_jobs WHERE leased_until <= $2 AND created_at < $4 ORDER BY id LIMIT $3)
 		RETURNING id, kind, status_id, author_id, created_at`
-	completeFanoutJobs = `DELETE FROM fanout_jobs WHERE id IN (SELECT value FROM json_each($1))`
+	completeFanoutJobs = `DELETE FROM fanout_jobs WHERE kind = $1 AND status_id IN (SELECT value FROM json_each($2))`
 )
 
 // ClaimFanoutJobs leases the oldest jobs whose lease has run out. The
 // single writer makes the claim atomic: two claims never take one job.
-func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration) ([]starling.FanoutJob, error) {
+func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duration, before time.Time) ([]starling.FanoutJob, error) {
 	now := time.Now()
-	rows, err := db.w.QueryContext(ctx, claimFanoutJobs, ms(now.Add(lease)), ms(now), limit)
+	rows, err := db.w.QueryContext(ctx, claimFanoutJobs, ms(now.Add(lease)), ms(now), limit, ms(before))
 	if err != nil {
 		return nil, starling.Internal(err, "claim fanout jobs")
 	}
@@ -47,11 +47,11 @@ func (db *DB) ClaimFanoutJobs(ctx context.Context, limit int, lease time.Duratio
 	return jobs, nil
 }
 
-func (db *DB) CompleteFanoutJobs(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
+func (db *DB) CompleteFanoutJobs(ctx context.Context, kind starling.FanoutKind, statusIDs []int64) error {
+	if len(statusIDs) == 0 {
 		return nil
 	}
-	_, err := db.w.ExecContext(ctx, completeFanoutJobs, jsonIDs(ids))
+	_, err := db.w.ExecContext(ctx, completeFanoutJobs, string(kind), jsonIDs(statusIDs))
 	if err != nil {
 		return starling.Internal(err, "complete fanout job")
 	}

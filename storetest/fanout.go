@@ -22,10 +22,13 @@ func testFanoutJobs(t *testing.T, w *world) {
 	if n, oldest, err := w.s.FanoutQueue(w.ctx); err != nil || n != 0 || !oldest.IsZero() {
 		t.Fatalf("empty FanoutQueue = %d, %v, %v; want 0, zero time", n, oldest, err)
 	}
-	if jobs, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Minute); err != nil || len(jobs) != 0 {
+	if jobs, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Minute, time.Now().Add(time.Hour)); err != nil || len(jobs) != 0 {
 		t.Fatalf("ClaimFanoutJobs on an empty queue = %v, %v", jobs, err)
 	}
 
+	// later is after every job this test writes (deletes are written at
+	// the wall clock's time, posts at the test's).
+	later := time.Now().Add(time.Hour)
 	alice := w.account("alice")
 	first := w.post(alice, starling.VisibilityPublic)
 	keyed := &starling.Status{ID: w.id(), AccountID: alice.ID, Text: "once", Visibility: starling.VisibilityDirect, CreatedAt: w.tick()}
@@ -44,7 +47,11 @@ func testFanoutJobs(t *testing.T, w *world) {
 		t.Errorf("FanoutQueue oldest = %v, want the first status's time %v", oldest, first.CreatedAt)
 	}
 
-	jobs, err := w.s.ClaimFanoutJobs(w.ctx, 2, time.Hour)
+	// A claim takes only the jobs written before its time.
+	if early, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour, first.CreatedAt); err != nil || len(early) != 0 {
+		t.Fatalf("claim of the jobs written before the first = %+v, %v; want none", early, err)
+	}
+	jobs, err := w.s.ClaimFanoutJobs(w.ctx, 2, time.Hour, later)
 	w.ok(err, "ClaimFanoutJobs")
 	want := []starling.FanoutJob{
 		{Kind: starling.FanoutPost, StatusID: first.ID, AuthorID: alice.ID, CreatedAt: first.CreatedAt},
@@ -65,19 +72,25 @@ func testFanoutJobs(t *testing.T, w *world) {
 	}
 
 	// The two leased jobs are hidden; the delete is next.
-	rest, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour)
+	rest, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour, later)
 	w.ok(err, "ClaimFanoutJobs")
 	if len(rest) != 1 || rest[0].Kind != starling.FanoutDelete || rest[0].StatusID != first.ID || rest[0].AuthorID != alice.ID {
 		t.Fatalf("second claim = %+v, want only the delete of %d", rest, first.ID)
 	}
-	if again, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour); err != nil || len(again) != 0 {
+	if again, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour, later); err != nil || len(again) != 0 {
 		t.Fatalf("claim while every job is leased = %+v, %v; want none", again, err)
 	}
 
 	// Completing deletes; completing twice is not an error.
-	w.ok(w.s.CompleteFanoutJobs(w.ctx, nil), "CompleteFanoutJobs of none")
-	w.ok(w.s.CompleteFanoutJobs(w.ctx, []int64{jobs[0].ID}), "CompleteFanoutJobs of one")
-	w.ok(w.s.CompleteFanoutJobs(w.ctx, []int64{jobs[0].ID, jobs[1].ID, rest[0].ID}), "CompleteFanoutJobs, one of them twice")
+	// Completing is by kind and status: the post job of first goes, its
+	// delete job stays.
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, starling.FanoutPost, nil), "CompleteFanoutJobs of none")
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, starling.FanoutPost, []int64{first.ID}), "CompleteFanoutJobs of one")
+	if got := depth(); got != 2 {
+		t.Errorf("after completing the post job of one status, depth = %d, want 2 (its delete job stays)", got)
+	}
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, starling.FanoutPost, []int64{first.ID, keyed.ID}), "CompleteFanoutJobs, one of them twice")
+	w.ok(w.s.CompleteFanoutJobs(w.ctx, starling.FanoutDelete, []int64{first.ID}), "CompleteFanoutJobs of a delete")
 	if got := depth(); got != 0 {
 		t.Errorf("after completing every job, depth = %d", got)
 	}
@@ -85,9 +98,9 @@ func testFanoutJobs(t *testing.T, w *world) {
 	// A lease that has run out (here: one of no length) lets the job be
 	// claimed again, as after a crash.
 	second := w.post(alice, starling.VisibilityPublic)
-	crashed, err := w.s.ClaimFanoutJobs(w.ctx, 10, 0)
+	crashed, err := w.s.ClaimFanoutJobs(w.ctx, 10, 0, later)
 	w.ok(err, "ClaimFanoutJobs")
-	reclaimed, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour)
+	reclaimed, err := w.s.ClaimFanoutJobs(w.ctx, 10, time.Hour, later)
 	w.ok(err, "ClaimFanoutJobs")
 	if len(crashed) != 1 || len(reclaimed) != 1 || reclaimed[0].ID != crashed[0].ID || reclaimed[0].StatusID != second.ID {
 		t.Errorf("a job whose lease ran out: claimed %+v, then %+v; want the same job twice", crashed, reclaimed)

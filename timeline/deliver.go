@@ -9,42 +9,152 @@ import (
 	"github.com/starling-social/starling"
 )
 
-// Run delivers fan-out jobs until ctx is done: it claims jobs from the
-// outbox, Config.Claim per claim, and delivers them Config.Workers at a
-// time, whenever Wake is called and every Config.Poll otherwise. When ctx
-// ends it finishes the jobs it holds
-// (they are short: a batch of pushes per Batch followers) and returns;
-// jobs not yet claimed stay in the outbox for the next start, and a job
-// cut short by a crash is claimed again once its lease runs out.
+// How jobs reach the workers. Every job is in the store's outbox, written
+// with its status; the outbox is the record, and what makes delivery
+// survive a crash. But claiming jobs from it is a write, and on SQLite
+// every write waits its turn behind the posts being written, so a job is
+// also handed to the workers in this process at once (StatusPosted,
+// StatusDeleted), through a bounded queue. Only jobs that stay in the
+// outbox longer than Config.Sweep (the queue was full, the process
+// crashed, another instance wrote them and died) are claimed from it, by
+// the sweep. Delivering a job twice changes no list, so the two paths
+// need not exclude each other.
+
+// queued hands j to the workers, or leaves it to the sweep when the queue
+// is full: a post never waits for delivery.
+func (e *Engine) queued(j starling.FanoutJob) {
+	select {
+	case e.queue <- j:
+	default:
+	}
+}
+
+// Run delivers fan-out jobs until ctx is done: those handed over by this
+// process, Config.Workers at a time, and every Config.Poll those left in
+// the outbox longer than Config.Sweep. Delivered jobs are deleted from the
+// outbox in batches. When ctx ends it delivers what the queue holds, finishes
+// the jobs it has claimed (each is short: a push per Batch followers),
+// deletes them, and returns; jobs not yet delivered stay in the outbox for
+// the next start.
 func (e *Engine) Run(ctx context.Context) {
+	work := context.WithoutCancel(ctx)
+	done := make(chan starling.FanoutJob, e.cfg.Claim)
+	var workers, completer sync.WaitGroup
+	completer.Go(func() { e.complete(work, done) })
+	for range e.cfg.Workers {
+		workers.Go(func() {
+			for {
+				select {
+				case j := <-e.queue:
+					if e.deliver(work, j) {
+						done <- j
+					}
+				case <-ctx.Done():
+					for {
+						select {
+						case j := <-e.queue:
+							if e.deliver(work, j) {
+								done <- j
+							}
+						default:
+							return
+						}
+					}
+				}
+			}
+		})
+	}
+	e.sweep(ctx)
+	workers.Wait()
+	close(done)
+	completer.Wait()
+}
+
+// sweep delivers the jobs left in the outbox, every Config.Poll, until ctx
+// is done.
+func (e *Engine) sweep(ctx context.Context) {
 	ticker := time.NewTicker(e.cfg.Poll)
 	defer ticker.Stop()
 	for {
-		n, err := e.DeliverPending(context.WithoutCancel(ctx), e.cfg.Claim)
-		if err != nil {
-			e.log.ErrorContext(ctx, "fan-out: claiming jobs failed", slog.Any("err", err))
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if n > 0 && err == nil {
-			continue // there may be more
+		for {
+			n, err := e.deliverClaimed(context.WithoutCancel(ctx), e.cfg.Claim, time.Now().Add(-e.cfg.Sweep))
+			if err != nil {
+				e.log.ErrorContext(ctx, "fan-out: claiming jobs failed", slog.Any("err", err))
+			}
+			if err != nil || n == 0 || ctx.Err() != nil {
+				break
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-e.wake:
 		case <-ticker.C:
 		}
 	}
 }
 
-// DeliverPending claims up to limit jobs and delivers them, Config.Workers
-// at a time, returning how many it claimed. A job whose delivery fails is
-// left in the outbox and retried when its lease runs out. Tests call it to
-// deliver everything written so far, deterministically.
+// completeEvery bounds how long a delivered job waits to be deleted from
+// the outbox when fewer than a claim's worth are waiting.
+const completeEvery = 20 * time.Millisecond
+
+// complete deletes the delivered jobs it receives from the outbox, many
+// per write, until done is closed.
+func (e *Engine) complete(ctx context.Context, done <-chan starling.FanoutJob) {
+	ticker := time.NewTicker(completeEvery)
+	defer ticker.Stop()
+	var batch []starling.FanoutJob
+	flush := func() {
+		if err := e.completeJobs(ctx, batch); err != nil {
+			// They stay in the outbox, and the sweep delivers them again.
+			e.log.ErrorContext(ctx, "fan-out: completing jobs failed", slog.Any("err", err))
+		}
+		batch = batch[:0]
+	}
+	for {
+		select {
+		case j, ok := <-done:
+			if !ok {
+				flush()
+				return
+			}
+			if batch = append(batch, j); len(batch) >= e.cfg.Claim {
+				flush()
+			}
+		case <-ticker.C:
+			if len(batch) > 0 {
+				flush()
+			}
+		}
+	}
+}
+
+// completeJobs deletes jobs from the outbox, a write per kind.
+func (e *Engine) completeJobs(ctx context.Context, jobs []starling.FanoutJob) error {
+	byKind := map[starling.FanoutKind][]int64{}
+	for _, j := range jobs {
+		byKind[j.Kind] = append(byKind[j.Kind], j.StatusID)
+	}
+	for kind, ids := range byKind {
+		if err := e.store.CompleteFanoutJobs(ctx, kind, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DeliverPending claims up to limit jobs from the outbox, whatever their
+// age, delivers them Config.Workers at a time and deletes them, returning
+// how many it claimed. Tests call it to deliver everything written so
+// far, deterministically.
 func (e *Engine) DeliverPending(ctx context.Context, limit int) (int, error) {
-	jobs, err := e.store.ClaimFanoutJobs(ctx, limit, e.cfg.Lease)
+	return e.deliverClaimed(ctx, limit, time.Now().Add(time.Hour))
+}
+
+// deliverClaimed claims up to limit jobs written before before, delivers
+// them and deletes them. A job whose delivery fails stays in the outbox
+// and is claimed again when its lease runs out.
+func (e *Engine) deliverClaimed(ctx context.Context, limit int, before time.Time) (int, error) {
+	jobs, err := e.store.ClaimFanoutJobs(ctx, limit, e.cfg.Lease, before)
 	if err != nil || len(jobs) == 0 {
 		return 0, err
 	}
@@ -52,21 +162,16 @@ func (e *Engine) DeliverPending(ctx context.Context, limit int) (int, error) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
-		done = make([]int64, 0, len(jobs))
+		done = make([]starling.FanoutJob, 0, len(jobs))
 	)
 	for range min(e.cfg.Workers, len(jobs)) {
 		wg.Go(func() {
 			for j := range next {
-				recipients, merged, err := e.recipientsOf(ctx, j)
-				if err != nil {
-					e.log.ErrorContext(ctx, "fan-out: delivery failed; it will be retried",
-						slog.Int64("job", j.ID), slog.Int64("status", j.StatusID), slog.Any("err", err))
-					continue
+				if e.deliver(ctx, j) {
+					mu.Lock()
+					done = append(done, j)
+					mu.Unlock()
 				}
-				e.obs.Delivered(j.Kind, merged, recipients, time.Since(j.CreatedAt))
-				mu.Lock()
-				done = append(done, j.ID)
-				mu.Unlock()
 			}
 		})
 	}
@@ -77,7 +182,20 @@ func (e *Engine) DeliverPending(ctx context.Context, limit int) (int, error) {
 	wg.Wait()
 	// Until this commits the jobs stay leased: a crash here delivers them
 	// again, which changes no list.
-	return len(jobs), e.store.CompleteFanoutJobs(ctx, done)
+	return len(jobs), e.completeJobs(ctx, done)
+}
+
+// deliver carries out one job, reporting whether it succeeded; a failure
+// is logged, and the job stays in the outbox for the sweep.
+func (e *Engine) deliver(ctx context.Context, j starling.FanoutJob) bool {
+	recipients, merged, err := e.recipientsOf(ctx, j)
+	if err != nil {
+		e.log.ErrorContext(ctx, "fan-out: delivery failed; it will be retried",
+			slog.String("kind", string(j.Kind)), slog.Int64("status", j.StatusID), slog.Any("err", err))
+		return false
+	}
+	e.obs.Delivered(j.Kind, merged, recipients, time.Since(j.CreatedAt))
+	return true
 }
 
 // recipientsOf pushes (or removes) the job's status to (or from) the lists

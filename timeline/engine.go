@@ -18,8 +18,9 @@ import (
 //
 // How a home timeline is made:
 //   - Fan-out on write: every status created or deleted leaves a job in
-//     the store's outbox, in the same transaction. Deliver (the workers)
-//     takes each job and pushes the status id into the cached home list of
+//     the store's outbox, in the same transaction, and is handed to this
+//     process's workers (Run) once written; the outbox is swept for jobs
+//     left behind (deliver.go). A worker takes each job and pushes the status id into the cached home list of
 //     every follower whose timeline policy.InHome puts it in, a batch of
 //     followers at a time. Pushes are idempotent, so a job delivered twice
 //     (after a crash) leaves each list as once.
@@ -54,7 +55,7 @@ type Engine struct {
 	cfg    Config
 	log    *slog.Logger
 	obs    Observer
-	wake   chan struct{}
+	queue  chan starling.FanoutJob // handed over by this process's writes
 	merged mergedAuthors
 }
 
@@ -78,9 +79,15 @@ type Config struct {
 	// Lease is how long a claimed job stays hidden from other claims: a
 	// delivery that crashed is retried after it.
 	Lease time.Duration
-	// Poll is how often the workers look for jobs when nothing woke them
-	// (jobs written by another instance, or left by a crash).
+	// Poll is how often the sweep looks for jobs left in the outbox.
 	Poll time.Duration
+	// Sweep is how long a job stays in the outbox before the sweep takes
+	// it: the jobs this process writes are handed to its workers directly,
+	// and normally deleted within milliseconds.
+	Sweep time.Duration
+	// Queue bounds the jobs handed over and waiting for a worker; beyond
+	// it they wait in the outbox for the sweep.
+	Queue int
 }
 
 func (c Config) withDefaults() Config {
@@ -104,6 +111,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Poll <= 0 {
 		c.Poll = time.Second
+	}
+	if c.Sweep <= 0 {
+		c.Sweep = 10 * time.Second
+	}
+	if c.Queue <= 0 {
+		c.Queue = 4096
 	}
 	return c
 }
@@ -137,7 +150,7 @@ func NewEngine(store starling.Store, cache starling.TimelineCache, cfg Config, l
 		cfg:    cfg.withDefaults(),
 		log:    log,
 		obs:    noObserver{},
-		wake:   make(chan struct{}, 1),
+		queue:  make(chan starling.FanoutJob, cfg.withDefaults().Queue),
 		merged: mergedAuthors{set: map[int64]bool{}, readers: map[int64]readerMerged{}},
 	}
 }
@@ -164,8 +177,8 @@ func authorKey(id int64) starling.TimelineKey {
 func (e *Engine) isMerged(a *starling.Account) bool { return a.FollowersCount > e.cfg.Threshold }
 
 // StatusPosted shows the status to its author at once and, when the
-// author's posts are merged on read, to every follower, then wakes the
-// workers for the rest.
+// author's posts are merged on read, to every follower, then hands its
+// delivery to the workers.
 func (e *Engine) StatusPosted(ctx context.Context, s *starling.Status, author *starling.Account) {
 	keys := []starling.TimelineKey{homeKey(s.AccountID), authorKey(s.AccountID)}
 	if e.isMerged(author) {
@@ -174,7 +187,7 @@ func (e *Engine) StatusPosted(ctx context.Context, s *starling.Status, author *s
 	if err := e.cache.Push(ctx, keys, s.ID); err != nil {
 		e.log.WarnContext(ctx, "timeline cache push failed; delivery will retry", slog.Any("err", err))
 	}
-	e.Wake()
+	e.queued(starling.FanoutJob{Kind: starling.FanoutPost, StatusID: s.ID, AuthorID: s.AccountID, CreatedAt: s.CreatedAt})
 }
 
 // StatusDeleted takes the status out of its author's lists at once;
@@ -185,7 +198,7 @@ func (e *Engine) StatusDeleted(ctx context.Context, s *starling.Status) {
 	if err := e.cache.Remove(ctx, keys, s.ID); err != nil {
 		e.log.WarnContext(ctx, "timeline cache remove failed", slog.Any("err", err))
 	}
-	e.Wake()
+	e.queued(starling.FanoutJob{Kind: starling.FanoutDelete, StatusID: s.ID, AuthorID: s.AccountID, CreatedAt: time.Now()})
 }
 
 // FollowsChanged drops the follower's home list, which the next read
@@ -215,14 +228,6 @@ func (e *Engine) LoadMerged(ctx context.Context) error {
 		e.merged.add(id)
 	}
 	return nil
-}
-
-// Wake tells the workers that a job is waiting.
-func (e *Engine) Wake() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
 }
 
 // Home is viewerID's home timeline: from the cache when every list merged
