@@ -74,7 +74,18 @@ func runBenchSeed(ctx context.Context, args []string, stdout, stderr io.Writer, 
 			})
 		fs.IntVar(&f.posts, "posts-per-account", f.posts, "`number` of public posts each account gets, spread over the past day")
 		fs.StringVar(&f.graph, "graph", "", "`path` of a real graph's NAME.edges (NAME.nodes beside it); then --accounts and --follows are the graph's")
-		fs.BoolVar(&f.graphBothWays, "graph-both-ways", false, "seed every edge of --graph in both directions (undirected graphs)")
+		fs.Func("graph-format", "`format` of --graph: directed (each line SRC DST: SRC follows DST) or undirected (each edge seeded both ways, for friendship graphs such as socfb-Reed98) (default directed)",
+			func(s string) error {
+				switch s {
+				case "directed":
+					f.graphBothWays = false
+				case "undirected":
+					f.graphBothWays = true
+				default:
+					return errors.New("want directed or undirected")
+				}
+				return nil
+			})
 		fs.Float64Var(&f.exponent, "zipf-exponent", f.exponent, "popularity `exponent` s of a synthetic graph: rank r is followed in proportion to r^-s")
 		fs.StringVar(&f.manifest, "manifest", f.manifest, "`path` to write the manifest to")
 		fs.Uint64Var(&f.seed, "seed", f.seed, "`seed` of the graph and the posts: the same seed, the same graph")
