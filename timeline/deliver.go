@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/starling-social/starling"
@@ -240,6 +241,7 @@ func (e *Engine) recipientsOf(ctx context.Context, j starling.FanoutJob) (int, b
 	keys := make([]starling.TimelineKey, 0, e.cfg.Batch)
 	var after int64
 	for {
+		mark := e.changes.mark()
 		ids, next, err := e.store.FanoutRecipients(ctx, target, after, e.cfg.Batch)
 		if err != nil {
 			return total, false, err
@@ -255,9 +257,71 @@ func (e *Engine) recipientsOf(ctx context.Context, j starling.FanoutJob) (int, b
 			e.obs.Batch(len(keys))
 			total += len(keys)
 		}
+		// A recipient who unfollowed the author after the recipients were
+		// read may have had the list rebuilt without the author's posts
+		// before this push: the push would put back a post they may no
+		// longer see (a private one). Their list is dropped again, and
+		// the next read rebuilds it from the database.
+		for _, id := range e.changes.since(mark, ids) {
+			if err := e.cache.Drop(ctx, homeKey(id)); err != nil {
+				return total, false, err
+			}
+		}
 		if next == 0 {
 			return total, false, nil
 		}
 		after = next
 	}
+}
+
+// followChanges remembers whose follows changed in the last
+// followChangeMemory, numbered in order, so that a delivery can tell which
+// of the recipients it read have changed their follows since.
+type followChanges struct {
+	gen atomic.Uint64
+	mu  sync.Mutex
+	at  map[int64]followChange
+}
+
+type followChange struct {
+	gen uint64
+	at  time.Time
+}
+
+// followChangeMemory is how long a change is remembered: far longer than a
+// delivery step takes from reading its recipients to pushing to them.
+const followChangeMemory = time.Minute
+
+// note records that reader's follows changed.
+func (c *followChanges) note(reader int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if len(c.at) >= 1<<16 {
+		for id, ch := range c.at {
+			if now.Sub(ch.at) > followChangeMemory {
+				delete(c.at, id)
+			}
+		}
+	}
+	c.at[reader] = followChange{gen: c.gen.Add(1), at: now}
+}
+
+// mark is taken before reading recipients, for since.
+func (c *followChanges) mark() uint64 { return c.gen.Load() }
+
+// since returns those of readers whose follows changed after mark.
+func (c *followChanges) since(mark uint64, readers []int64) []int64 {
+	if c.gen.Load() == mark {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []int64
+	for _, id := range readers {
+		if ch, ok := c.at[id]; ok && ch.gen > mark {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -57,6 +57,8 @@ type Engine struct {
 	obs    Observer
 	queue  chan starling.FanoutJob // handed over by this process's writes
 	merged mergedAuthors
+	// changes remembers whose follows changed lately (deliver.go).
+	changes followChanges
 }
 
 // Config tunes the engine.
@@ -145,13 +147,14 @@ func (noObserver) HomeRead(bool)                                           {}
 // until Observe is called.
 func NewEngine(store starling.Store, cache starling.TimelineCache, cfg Config, log *slog.Logger) *Engine {
 	return &Engine{
-		store:  store,
-		cache:  cache,
-		cfg:    cfg.withDefaults(),
-		log:    log,
-		obs:    noObserver{},
-		queue:  make(chan starling.FanoutJob, cfg.withDefaults().Queue),
-		merged: mergedAuthors{set: map[int64]bool{}, readers: map[int64]readerMerged{}},
+		store:   store,
+		cache:   cache,
+		cfg:     cfg.withDefaults(),
+		log:     log,
+		obs:     noObserver{},
+		queue:   make(chan starling.FanoutJob, cfg.withDefaults().Queue),
+		merged:  mergedAuthors{set: map[int64]bool{}, readers: map[int64]readerMerged{}},
+		changes: followChanges{at: map[int64]followChange{}},
 	}
 }
 
@@ -206,6 +209,7 @@ func (e *Engine) StatusDeleted(ctx context.Context, s *starling.Status) {
 // an unfollow takes the old one's out, and the replies that policy.InHome
 // shows depend on follows too, so rebuilding is the one exact answer.
 func (e *Engine) FollowsChanged(ctx context.Context, followerID int64) {
+	e.changes.note(followerID)
 	e.merged.forget(followerID)
 	if err := e.cache.Drop(ctx, homeKey(followerID)); err != nil {
 		e.log.WarnContext(ctx, "timeline cache drop failed", slog.Any("err", err))
@@ -460,6 +464,9 @@ type mergedAuthors struct {
 	list    []int64
 	gen     atomic.Uint64
 	readers map[int64]readerMerged
+	// forgets counts the readers forgotten (their follows changed), so
+	// that an answer read across a change is not kept.
+	forgets atomic.Uint64
 }
 
 type readerMerged struct {
@@ -485,12 +492,13 @@ func (m *mergedAuthors) add(id int64) {
 func (m *mergedAuthors) forget(reader int64) {
 	m.mu.Lock()
 	delete(m.readers, reader)
+	m.forgets.Add(1)
 	m.mu.Unlock()
 }
 
 // followedBy returns the merged authors reader follows.
 func (m *mergedAuthors) followedBy(ctx context.Context, store starling.Store, reader int64) ([]int64, error) {
-	gen := m.gen.Load()
+	gen, forgets := m.gen.Load(), m.forgets.Load()
 	m.mu.RLock()
 	r, ok := m.readers[reader]
 	all := m.list
@@ -506,10 +514,15 @@ func (m *mergedAuthors) followedBy(ctx context.Context, store starling.Store, re
 		}
 	}
 	m.mu.Lock()
-	if len(m.readers) >= maxMergedReaders {
-		m.readers = map[int64]readerMerged{}
+	// A follow or unfollow made while FollowedAmong ran may not be in its
+	// answer: keeping it would hide a merged author's posts until the
+	// reader's follows change again.
+	if m.forgets.Load() == forgets {
+		if len(m.readers) >= maxMergedReaders {
+			m.readers = map[int64]readerMerged{}
+		}
+		m.readers[reader] = readerMerged{gen: gen, authors: authors}
 	}
-	m.readers[reader] = readerMerged{gen: gen, authors: authors}
 	m.mu.Unlock()
 	return authors, nil
 }
