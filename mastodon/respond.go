@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -71,7 +72,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if status >= 500 && r.Context().Err() != nil {
+	if status >= 500 && errors.Is(context.Cause(r.Context()), context.Canceled) {
 		// The client went away and the work was cut short: nothing failed
 		// on the server's side, and nobody reads the answer. nginx's 499
 		// keeps it apart from real failures in the access log and metrics.

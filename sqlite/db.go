@@ -139,17 +139,24 @@ func (r *readers) stmt(ctx context.Context, query string) *sql.Stmt {
 	if st != nil {
 		return st
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if st := r.stmts[query]; st != nil {
-		return st
-	}
-	if len(r.stmts) >= maxStatements {
+	// Preparing takes a connection, which may mean waiting for one: it is
+	// done outside the lock, so that reads whose statements are kept do
+	// not wait behind it. Two first uses may both prepare; one is kept.
+	r.mu.RLock()
+	full := len(r.stmts) >= maxStatements
+	r.mu.RUnlock()
+	if full {
 		return nil
 	}
 	st, err := r.DB.PrepareContext(ctx, query)
 	if err != nil {
 		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kept := r.stmts[query]; kept != nil {
+		st.Close()
+		return kept
 	}
 	r.stmts[query] = st
 	return st

@@ -33,10 +33,10 @@ func (e *Engine) queued(j starling.FanoutJob) {
 // Run delivers fan-out jobs until ctx is done: those handed over by this
 // process, Config.Workers at a time, and every Config.Poll those left in
 // the outbox longer than Config.Sweep. Delivered jobs are deleted from the
-// outbox in batches. When ctx ends it delivers what the queue holds, finishes
-// the jobs it has claimed (each is short: a push per Batch followers),
-// deletes them, and returns; jobs not yet delivered stay in the outbox for
-// the next start.
+// outbox in batches. When ctx ends it delivers what the queue holds, for
+// at most Config.Drain, finishes the jobs it has claimed (each is short: a
+// push per Batch followers), deletes the delivered ones, and returns; jobs
+// not yet delivered stay in the outbox for the next start.
 func (e *Engine) Run(ctx context.Context) {
 	work := context.WithoutCancel(ctx)
 	done := make(chan starling.FanoutJob, e.cfg.Claim)
@@ -51,7 +51,8 @@ func (e *Engine) Run(ctx context.Context) {
 						done <- j
 					}
 				case <-ctx.Done():
-					for {
+					until := time.Now().Add(e.cfg.Drain)
+					for time.Now().Before(until) {
 						select {
 						case j := <-e.queue:
 							if e.deliver(work, j) {
@@ -61,6 +62,7 @@ func (e *Engine) Run(ctx context.Context) {
 							return
 						}
 					}
+					return
 				}
 			}
 		})

@@ -90,6 +90,9 @@ type Config struct {
 	// Queue bounds the jobs handed over and waiting for a worker; beyond
 	// it they wait in the outbox for the sweep.
 	Queue int
+	// Drain bounds how long Run goes on delivering the jobs handed over
+	// once it is told to stop; the rest wait in the outbox.
+	Drain time.Duration
 }
 
 func (c Config) withDefaults() Config {
@@ -119,6 +122,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Queue <= 0 {
 		c.Queue = 4096
+	}
+	if c.Drain <= 0 {
+		c.Drain = 10 * time.Second
 	}
 	return c
 }

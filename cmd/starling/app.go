@@ -81,6 +81,7 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Threshold: cfg.FanoutThreshold,
 		Workers:   cfg.FanoutWorkers,
 		Lease:     cfg.FanoutLease,
+		Drain:     cfg.ShutdownTimeout,
 	}, log)
 	acc := accounts.New(store, ids, public)
 	return &app{

@@ -118,12 +118,13 @@ func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *met
 // metricsHandler serves /metrics and Go's profiler (/debug/pprof/) for
 // the metrics listener, which is kept off the public one: the metrics tell
 // anyone who can read them how busy the instance is and which routes fail,
-// and a profile shows where the time of a slow instance goes.
+// and a profile shows where the time of a slow instance goes. The
+// profiler's cmdline page is left out: the command line may hold a
+// database URL with its password.
 func metricsHandler(m *metrics.Metrics) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.Handler())
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
@@ -184,7 +185,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 		servers = append(servers, listener{"metrics listening", mln, newServer(metricsHandler(m), log)})
 	}
 
-	jobs, stopJobs := context.WithCancel(ctx)
+	// The background jobs outlive the stop signal: the fan-out workers
+	// take the jobs handed over by the requests still finishing, so they
+	// are stopped after the servers (below), or on an early return.
+	jobs, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	defer func() {
 		stopJobs()
@@ -236,6 +240,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 			return fmt.Errorf("serve: %w", err)
 		}
 	}
+	stopJobs()
+	wg.Wait()
 	log.Info("stopped")
 	return nil
 }
