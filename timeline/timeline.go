@@ -1,7 +1,10 @@
 // Package timeline reads timelines: the home timeline behind the
-// starling.HomeTimeline interface (so its engine can be swapped), the
-// public timeline, a hashtag's and an account's statuses, all filtered by
-// policy.
+// starling.HomeTimeline interface, the public timeline, a hashtag's and an
+// account's statuses, all filtered by policy. Engine (engine.go,
+// deliver.go) keeps home timelines materialised at any audience size:
+// fan-out on write through the store's outbox for ordinary authors, merge
+// on read for authors with more followers than a threshold; NewStoreHome,
+// one query per read, is the reference it is tested against.
 package timeline
 
 import (
