@@ -310,7 +310,7 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	for len(candidates) > 0 && len(page) < p.Limit {
 		chunk := candidates[:min(len(candidates), p.Limit-len(page)+4)]
 		candidates = candidates[len(chunk):]
-		found, err := e.visible(ctx, viewerID, chunk, trusted)
+		found, err := e.visible(ctx, viewerID, chunk, trusted, authors)
 		if err != nil {
 			return nil, false, err
 		}
@@ -357,24 +357,34 @@ func merge(windows []window, floor, lower int64) ([]int64, map[int64]bool) {
 // visible reads the statuses ids (newest first) and keeps, in order, those
 // that exist and belong in the viewer's home: all those of a home list
 // (checked when delivered), and those of author lists that policy.InHome
-// allows, asking the store about the follows it needs.
-func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trusted map[int64]bool) ([]*starling.Status, error) {
+// allows, asking the store about the follows it needs beyond followed,
+// the merged authors the viewer follows.
+func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trusted map[int64]bool, followed []int64) ([]*starling.Status, error) {
 	found, err := e.store.StatusesByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	// The merged authors the viewer follows are known (followedBy), so
+	// the store is asked only about the accounts that merged statuses
+	// reply to, which few do.
+	follows := make(map[int64]bool, len(followed))
+	for _, id := range followed {
+		follows[id] = true
 	}
 	byID := make(map[int64]*starling.Status, len(found))
 	var ask []int64
 	for _, s := range found {
 		byID[s.ID] = s
-		if !trusted[s.ID] {
+		if trusted[s.ID] {
+			continue
+		}
+		if !follows[s.AccountID] {
 			ask = append(ask, s.AccountID)
-			if to := s.InReplyToAccountID; to != 0 && to != s.AccountID && to != viewerID {
-				ask = append(ask, to)
-			}
+		}
+		if to := s.InReplyToAccountID; to != 0 && to != s.AccountID && to != viewerID && !follows[to] {
+			ask = append(ask, to)
 		}
 	}
-	follows := map[int64]bool{}
 	if len(ask) > 0 {
 		slices.Sort(ask)
 		got, err := e.store.FollowedAmong(ctx, viewerID, slices.Compact(ask))
