@@ -2,11 +2,7 @@ package loadtest_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -18,6 +14,7 @@ import (
 	"github.com/starling-social/starling/loadtest"
 	"github.com/starling-social/starling/oauth"
 	"github.com/starling-social/starling/postgres"
+	"github.com/starling-social/starling/postgres/pgtest"
 	"github.com/starling-social/starling/snowflake"
 	"github.com/starling-social/starling/sqlite"
 )
@@ -64,11 +61,7 @@ func TestSeedSQLite(t *testing.T) {
 }
 
 func TestSeedPostgres(t *testing.T) {
-	base := os.Getenv("STARLING_TEST_DATABASE_URL")
-	if base == "" {
-		t.Skip("STARLING_TEST_DATABASE_URL not set; skipping the PostgreSQL seed test")
-	}
-	u := schemaURL(t, base)
+	u := pgtest.SchemaURL(t, pgtest.DatabaseURL(t))
 	db, err := postgres.Open(t.Context(), u)
 	if err != nil {
 		t.Fatal(err)
@@ -169,42 +162,4 @@ func testSeed(t *testing.T, db seedStore, count counter) {
 	if _, err := loadtest.Seed(ctx, db, tinySeed); err == nil {
 		t.Error("a second seed into the same database was accepted")
 	}
-}
-
-// schemaURL creates a fresh schema, dropped when the test ends, and
-// returns base with search_path pointing into it, so that the seed has
-// tables of its own and other tests are not disturbed.
-func schemaURL(t *testing.T, base string) string {
-	t.Helper()
-	b := make([]byte, 8)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	conn, err := pgx.Connect(t.Context(), base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
