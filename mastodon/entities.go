@@ -235,6 +235,12 @@ func (s *Server) tagURL(name string) string { return s.absURL("/tags/" + url.Pat
 
 // statusEntity renders st by author for viewer (nil when anonymous).
 func (s *Server) statusEntity(st *starling.Status, author *starling.Account, viewer *starling.Account) Status {
+	return s.statusEntityWith(st, author, s.accountEntity(author), viewer)
+}
+
+// statusEntityWith is statusEntity with the author's entity rendered
+// already: a page of statuses renders each author once.
+func (s *Server) statusEntityWith(st *starling.Status, author *starling.Account, authorEntity Account, viewer *starling.Account) Status {
 	mentions := make([]StatusMention, 0, len(st.Mentions))
 	for _, m := range st.Mentions {
 		mentions = append(mentions, StatusMention{ID: snowflake.Format(m.AccountID), Username: m.Username,
@@ -254,7 +260,7 @@ func (s *Server) statusEntity(st *starling.Status, author *starling.Account, vie
 		URL:                s.statusURL(author.Username, st.ID),
 		CreatedAt:          formatTime(st.CreatedAt),
 		EditedAt:           optTime(st.EditedAt),
-		Account:            s.accountEntity(author),
+		Account:            authorEntity,
 		Content:            st.Content,
 		Visibility:         string(st.Visibility),
 		Sensitive:          st.Sensitive,
@@ -301,10 +307,18 @@ func (s *Server) statusEntities(ctx context.Context, list []*starling.Status, vi
 // in authors are left out.
 func (s *Server) statusEntitiesBy(list []*starling.Status, authors map[int64]*starling.Account, viewer *starling.Account) []Status {
 	out := make([]Status, 0, len(list))
+	rendered := make(map[int64]Account, len(authors))
 	for _, st := range list {
-		if a, ok := authors[st.AccountID]; ok {
-			out = append(out, s.statusEntity(st, a, viewer))
+		a, ok := authors[st.AccountID]
+		if !ok {
+			continue
 		}
+		e, ok := rendered[a.ID]
+		if !ok {
+			e = s.accountEntity(a)
+			rendered[a.ID] = e
+		}
+		out = append(out, s.statusEntityWith(st, a, e, viewer))
 	}
 	return out
 }
