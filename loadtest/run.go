@@ -510,18 +510,28 @@ func requestTemplate(ctx context.Context) *http.Request {
 func (w *worker) get(ctx context.Context, op, actor int, u *url.URL) {
 	w.header["Authorization"][0] = w.r.account(actor).auth
 	t := time.Now()
-	resp, err := w.r.client.Do(newRequest(w.tmpl, http.MethodGet, u, w.header))
+	resp, ok := w.send(ctx, op, t, newRequest(w.tmpl, http.MethodGet, u, w.header))
+	if !ok {
+		return
+	}
+	_, err := io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	w.record(ctx, op, t, time.Since(t), err)
+}
+
+// send makes req, started at t, and returns its answer when it is a
+// success; a failure is recorded under op and ok is false.
+func (w *worker) send(ctx context.Context, op int, t time.Time, req *http.Request) (*http.Response, bool) {
+	resp, err := w.r.client.Do(req)
 	if err != nil {
 		w.record(ctx, op, t, 0, err)
-		return
+		return nil, false
 	}
 	if resp.StatusCode/100 != 2 {
 		w.record(ctx, op, t, 0, statusError(resp))
-		return
+		return nil, false
 	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	w.record(ctx, op, t, time.Since(t), err)
+	return resp, true
 }
 
 // post publishes a status as actor mentioning a random account, and when
@@ -542,15 +552,11 @@ func (w *worker) post(ctx context.Context, op, actor int, sampled bool) {
 	req.Body = &w.body
 	req.ContentLength = int64(len(w.text))
 	t := time.Now()
-	resp, err := r.client.Do(req)
-	if err != nil {
-		w.record(ctx, op, t, 0, err)
+	resp, ok := w.send(ctx, op, t, req)
+	if !ok {
 		return
 	}
-	if resp.StatusCode/100 != 2 {
-		w.record(ctx, op, t, 0, statusError(resp))
-		return
-	}
+	var err error
 	if len(watchers) == 0 {
 		_, err = io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()

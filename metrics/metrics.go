@@ -1,7 +1,8 @@
 // Package metrics exposes Starling's Prometheus metrics: HTTP requests by
 // route, method and status, their durations, the database connection pool,
 // the home-timeline engine (fan-out queue, delivery lag, batch sizes, the
-// timeline cache), and the Go runtime and process. It keeps its own registry rather than the
+// timeline cache), the read-through cache of objects, and the Go runtime
+// and process. It keeps its own registry rather than the
 // client library's global one, so tests and several servers in one process
 // never share counters.
 package metrics

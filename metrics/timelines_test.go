@@ -81,3 +81,24 @@ func TestTimelinesExposition(t *testing.T) {
 		})
 	}
 }
+
+func TestObjectCacheExposition(t *testing.T) {
+	m := New(fixedPool{})
+	m.ObjectCache(func() map[string]ObjectCacheStats {
+		return map[string]ObjectCacheStats{
+			"statuses": {Hits: 90, Misses: 10, Entries: 7},
+			"tokens":   {},
+		}
+	})
+	out := scrape(t, m)
+	for _, w := range []string{
+		`starling_object_cache_hits_total{kind="statuses"} 90`,
+		`starling_object_cache_misses_total{kind="statuses"} 10`,
+		`starling_object_cache_entries{kind="statuses"} 7`,
+		`starling_object_cache_hits_total{kind="tokens"} 0`,
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("exposition lacks %q", w)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package timeline
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"slices"
@@ -342,15 +343,7 @@ func merge(windows []window, floor, lower int64) ([]int64, map[int64]bool) {
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b int64) int {
-		switch {
-		case a > b:
-			return -1
-		case a < b:
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(out, newestFirst)
 	return slices.Compact(out), trusted
 }
 
@@ -450,20 +443,15 @@ func (e *Engine) read(ctx context.Context, key starling.TimelineKey, viewerID, m
 	return w, nil
 }
 
+// newestFirst orders ids newest (largest) first.
+func newestFirst(a, b int64) int { return cmp.Compare(b, a) }
+
 // below returns up to n of ids (newest first) that are below maxID (all
 // when 0).
 func below(ids []int64, maxID int64, n int) []int64 {
 	if maxID != 0 {
-		i, _ := slices.BinarySearchFunc(ids, maxID, func(id, target int64) int {
-			switch {
-			case id > target:
-				return -1
-			case id < target:
-				return 1
-			}
-			return 0
-		})
-		if i < len(ids) && ids[i] == maxID {
+		i, found := slices.BinarySearchFunc(ids, maxID, newestFirst)
+		if found {
 			i++
 		}
 		ids = ids[i:]

@@ -46,7 +46,7 @@ type app struct {
 	// db is the database; store is what the services read and write
 	// through: db behind the read-through cache of package storecache.
 	db        database
-	store     starling.Store
+	store     *storecache.Store
 	cache     *inmem.TimelineCache
 	engine    *timeline.Engine
 	ids       *snowflake.Generator

@@ -17,6 +17,7 @@ import (
 	"github.com/starling-social/starling/inmem"
 	"github.com/starling-social/starling/mastodon"
 	"github.com/starling-social/starling/metrics"
+	"github.com/starling-social/starling/storecache"
 	"github.com/starling-social/starling/web"
 )
 
@@ -171,6 +172,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, a *app) error {
 	a.engine.Observe(m.Timelines(a.db.FanoutQueue, func() metrics.CacheStats {
 		return metrics.CacheStats(a.cache.Stats())
 	}))
+	m.ObjectCache(func() map[string]metrics.ObjectCacheStats {
+		st := a.store.Stats()
+		out := make(map[string]metrics.ObjectCacheStats, 4)
+		for kind, k := range map[string]storecache.KindStats{
+			"tokens": st.Tokens, "apps": st.Apps, "accounts": st.Accounts, "statuses": st.Statuses,
+		} {
+			out[kind] = metrics.ObjectCacheStats(k)
+		}
+		return out
+	})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
