@@ -72,6 +72,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/shardcache"
 )
 
 // Defaults of Options.
@@ -106,13 +107,13 @@ type Options struct {
 type Store struct {
 	starling.Store
 
-	tokens   *cache[string, starling.Token]
-	apps     *cache[int64, starling.App]
-	accounts *cache[int64, starling.Account]
-	statuses *cache[int64, starling.Status]
+	tokens   *shardcache.Cache[string, starling.Token]
+	apps     *shardcache.Cache[int64, starling.App]
+	accounts *shardcache.Cache[int64, starling.Account]
+	statuses *shardcache.Cache[int64, starling.Status]
 	// usernames maps lower-cased usernames to account ids, for the
 	// mentions of every post; usernames never change.
-	usernames *cache[string, int64]
+	usernames *shardcache.Cache[string, int64]
 
 	// Tokens are cached by access hash but revoked by id, and a revoke
 	// cannot know which shard an unfinished fill of that token will store
@@ -147,25 +148,21 @@ func New(store starling.Store, opts Options) *Store {
 	seed := maphash.MakeSeed()
 	s := &Store{
 		Store: store,
-		tokens: newCache[string, starling.Token](opts.MaxEntries, opts.TTL, opts.Now,
+		tokens: shardcache.New[string, starling.Token](opts.MaxEntries, opts.TTL, opts.Now,
 			func(h string) uint64 { return maphash.String(seed, h) }),
-		apps:     newCache[int64, starling.App](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
-		accounts: newCache[int64, starling.Account](opts.MaxEntries, opts.AccountTTL, opts.Now, hashID),
-		statuses: newCache[int64, starling.Status](opts.MaxEntries, opts.StatusTTL, opts.Now, hashID),
-		usernames: newCache[string, int64](opts.MaxEntries, opts.AccountTTL, opts.Now,
+		apps:     shardcache.New[int64, starling.App](opts.MaxEntries, opts.AccountTTL, opts.Now, shardcache.HashID),
+		accounts: shardcache.New[int64, starling.Account](opts.MaxEntries, opts.AccountTTL, opts.Now, shardcache.HashID),
+		statuses: shardcache.New[int64, starling.Status](opts.MaxEntries, opts.StatusTTL, opts.Now, shardcache.HashID),
+		usernames: shardcache.New[string, int64](opts.MaxEntries, opts.AccountTTL, opts.Now,
 			func(name string) uint64 { return maphash.String(seed, name) }),
 		tokenIDs: make(map[int64]string),
 	}
-	s.tokens.onEvict = func(_ string, t *starling.Token) { delete(s.tokenIDs, t.ID) }
+	s.tokens.OnEvict = func(_ string, t *starling.Token) { delete(s.tokenIDs, t.ID) }
 	return s
 }
 
 // KindStats counts the lookups of one kind of entry since New.
-type KindStats struct {
-	Hits    uint64
-	Misses  uint64 // including lookups of what does not exist
-	Entries int    // cached now, expired ones included until dropped
-}
+type KindStats = shardcache.Stats
 
 // Stats counts the lookups of each kind, for metrics.
 type Stats struct {
@@ -175,28 +172,28 @@ type Stats struct {
 // Stats returns the counts so far.
 func (s *Store) Stats() Stats {
 	return Stats{
-		Tokens:   s.tokens.stats(),
-		Apps:     s.apps.stats(),
-		Accounts: s.accounts.stats(),
-		Statuses: s.statuses.stats(),
+		Tokens:   s.tokens.Stats(),
+		Apps:     s.apps.Stats(),
+		Accounts: s.accounts.Stats(),
+		Statuses: s.statuses.Stats(),
 	}
 }
 
 // TokenByAccessHash is cached; see Store.tokenMu for how a fill and a
 // revoke of the same token are kept apart.
 func (s *Store) TokenByAccessHash(ctx context.Context, hash string) (*starling.Token, error) {
-	now := s.tokens.now().UnixNano()
-	if t, ok := s.tokens.get(hash, now); ok {
+	now := s.tokens.Now()
+	if t, ok := s.tokens.Get(hash, now); ok {
 		return t, nil
 	}
 	gen := s.tokenGen.Load()
-	ver := s.tokens.version(hash)
+	ver := s.tokens.Version(hash)
 	t, err := s.Store.TokenByAccessHash(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
 	s.tokenMu.Lock()
-	if s.tokenGen.Load() == gen && s.tokens.put(hash, t, ver, now) {
+	if s.tokenGen.Load() == gen && s.tokens.Put(hash, t, ver, now) {
 		s.tokenIDs[t.ID] = hash
 	}
 	s.tokenMu.Unlock()
@@ -224,7 +221,7 @@ func (s *Store) RotateToken(ctx context.Context, refreshHash string, next *starl
 	case starling.ErrorCode(err) != starling.ENOTFOUND:
 		s.tokenMu.Lock()
 		s.tokenGen.Add(1)
-		s.tokens.clear()
+		s.tokens.Clear()
 		clear(s.tokenIDs)
 		s.tokenMu.Unlock()
 	}
@@ -238,35 +235,35 @@ func (s *Store) forgetToken(id int64) {
 	s.tokenGen.Add(1)
 	if hash, ok := s.tokenIDs[id]; ok {
 		delete(s.tokenIDs, id)
-		s.tokens.forget(hash)
+		s.tokens.Forget(hash)
 	}
 	s.tokenMu.Unlock()
 }
 
 // AppByID is cached; apps never change.
 func (s *Store) AppByID(ctx context.Context, id int64) (*starling.App, error) {
-	return s.apps.load(ctx, id, s.Store.AppByID)
+	return s.apps.Load(ctx, id, s.Store.AppByID)
 }
 
 // AccountByID is cached.
 func (s *Store) AccountByID(ctx context.Context, id int64) (*starling.Account, error) {
-	return s.accounts.load(ctx, id, s.Store.AccountByID)
+	return s.accounts.Load(ctx, id, s.Store.AccountByID)
 }
 
 // AccountsByIDs serves the cached accounts and reads the others with one
 // call of the inner store.
 func (s *Store) AccountsByIDs(ctx context.Context, ids []int64) ([]*starling.Account, error) {
-	return loadMany(ctx, s.accounts, ids, s.Store.AccountsByIDs, func(a *starling.Account) int64 { return a.ID })
+	return shardcache.LoadMany(ctx, s.accounts, ids, s.Store.AccountsByIDs, func(a *starling.Account) int64 { return a.ID })
 }
 
 // AccountsByUsernames finds the accounts of the usernames seen before
 // through the accounts cache, and asks the inner store for the rest.
 func (s *Store) AccountsByUsernames(ctx context.Context, usernames []string) ([]*starling.Account, error) {
-	now := s.usernames.now().UnixNano()
+	now := s.usernames.Now()
 	var ids []int64
 	var missing []string
 	for _, name := range usernames {
-		if id, ok := s.usernames.get(strings.ToLower(name), now); ok {
+		if id, ok := s.usernames.Get(strings.ToLower(name), now); ok {
 			ids = append(ids, *id)
 		} else {
 			missing = append(missing, name)
@@ -282,7 +279,7 @@ func (s *Store) AccountsByUsernames(ctx context.Context, usernames []string) ([]
 	}
 	for _, a := range found {
 		name := strings.ToLower(a.Username)
-		s.usernames.put(name, &a.ID, s.usernames.version(name), now)
+		s.usernames.Put(name, &a.ID, s.usernames.Version(name), now)
 		if !slices.ContainsFunc(out, func(b *starling.Account) bool { return b.ID == a.ID }) {
 			out = append(out, a)
 		}
@@ -292,19 +289,19 @@ func (s *Store) AccountsByUsernames(ctx context.Context, usernames []string) ([]
 
 // StatusByID is cached.
 func (s *Store) StatusByID(ctx context.Context, id int64) (*starling.Status, error) {
-	return s.statuses.load(ctx, id, s.Store.StatusByID)
+	return s.statuses.Load(ctx, id, s.Store.StatusByID)
 }
 
 // StatusesByIDs serves the cached statuses and reads the others with one
 // call of the inner store.
 func (s *Store) StatusesByIDs(ctx context.Context, ids []int64) ([]*starling.Status, error) {
-	return loadMany(ctx, s.statuses, ids, s.Store.StatusesByIDs, func(st *starling.Status) int64 { return st.ID })
+	return shardcache.LoadMany(ctx, s.statuses, ids, s.Store.StatusesByIDs, func(st *starling.Status) int64 { return st.ID })
 }
 
 // UpdateAccount forgets the account.
 func (s *Store) UpdateAccount(ctx context.Context, id int64, update func(*starling.Account) error) (*starling.Account, error) {
 	a, err := s.Store.UpdateAccount(ctx, id, update)
-	s.accounts.forget(id)
+	s.accounts.Forget(id)
 	return a, err
 }
 
@@ -314,15 +311,15 @@ func (s *Store) UpdateAccount(ctx context.Context, id int64, update func(*starli
 // next page. The shard's version is taken before the write, so that a
 // delete racing with it wins.
 func (s *Store) CreateStatus(ctx context.Context, st *starling.Status, idempotencyKey string) (*starling.Status, error) {
-	ver := s.statuses.version(st.ID)
-	now := s.statuses.now().UnixNano()
+	ver := s.statuses.Version(st.ID)
+	now := s.statuses.Now()
 	got, err := s.Store.CreateStatus(ctx, st, idempotencyKey)
-	s.accounts.forget(st.AccountID)
+	s.accounts.Forget(st.AccountID)
 	if st.InReplyToID != 0 {
-		s.statuses.forget(st.InReplyToID)
+		s.statuses.Forget(st.InReplyToID)
 	}
 	if err == nil && got.ID == st.ID {
-		s.statuses.put(got.ID, got, ver, now)
+		s.statuses.Put(got.ID, got, ver, now)
 	}
 	return got, err
 }
@@ -337,11 +334,11 @@ func (s *Store) DeleteStatus(ctx context.Context, id int64) error {
 		return err
 	}
 	err = s.Store.DeleteStatus(ctx, id)
-	s.statuses.forget(id)
+	s.statuses.Forget(id)
 	if st != nil {
-		s.accounts.forget(st.AccountID)
+		s.accounts.Forget(st.AccountID)
 		if st.InReplyToID != 0 {
-			s.statuses.forget(st.InReplyToID)
+			s.statuses.Forget(st.InReplyToID)
 		}
 	}
 	return err
@@ -369,8 +366,8 @@ func (s *Store) AuthorizeFollowRequest(ctx context.Context, followerID, followee
 }
 
 func (s *Store) forgetPair(a, b int64) {
-	s.accounts.forget(a)
-	s.accounts.forget(b)
+	s.accounts.Forget(a)
+	s.accounts.Forget(b)
 }
 
 var _ starling.Store = (*Store)(nil)

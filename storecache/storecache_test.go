@@ -387,7 +387,7 @@ func TestFillRace(t *testing.T) {
 			root := e.post(alice, nil)
 			// CreateStatus cached the new status; the race is that of a
 			// status read from the store.
-			e.c.statuses.forget(root.ID)
+			e.c.statuses.Forget(root.ID)
 			tc.run(e, alice, bob, root)
 			if e.inner.during != nil {
 				t.Fatal("the write did not run during the read")
@@ -554,23 +554,6 @@ func TestMaxEntries(t *testing.T) {
 					st.Tokens.Entries, len(e.c.tokenIDs), max)
 			}
 		})
-	}
-}
-
-func TestUnique(t *testing.T) {
-	long := make([]int64, 100)
-	for i := range long {
-		long[i] = int64(i % 50)
-	}
-	for _, tc := range []struct {
-		ids  []int64
-		want int
-	}{
-		{nil, 0}, {[]int64{1}, 1}, {[]int64{1, 2, 3}, 3}, {[]int64{1, 2, 1}, 2}, {[]int64{4, 4, 4}, 1}, {long, 50},
-	} {
-		if got := unique(tc.ids); len(got) != tc.want {
-			t.Errorf("unique(%v) = %v, want %d ids", tc.ids, got, tc.want)
-		}
 	}
 }
 

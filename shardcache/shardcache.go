@@ -1,7 +1,14 @@
-package storecache
+// Package shardcache is a bounded in-memory map for caches read on every
+// request from several cores: a fixed set of shards, each a map under its
+// own lock, with entries that expire, random eviction when full, and a
+// Version per shard that lets a fill refuse to store what a concurrent
+// invalidation made stale. Package storecache keeps store reads in it;
+// package mastodon keeps rendered JSON in it.
+package shardcache
 
 import (
 	"context"
+	"math"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -13,11 +20,11 @@ import (
 // times the cores Starling is sized for.
 const maxShards = 32
 
-// cache is one kind of entry (accounts, statuses, …) by key: a fixed set
+// Cache is one kind of entry (accounts, statuses, …) by key: a fixed set
 // of shards, each a map under a RWMutex. Lookups take only the read lock;
 // a lookup never writes to the entry it finds, so hits on one shard from
-// several cores do not serialise.
-type cache[K comparable, V any] struct {
+// several cores do not serialise. It is safe for concurrent use.
+type Cache[K comparable, V any] struct {
 	shards []shard[K, V]
 	// shift turns a 64-bit hash into a shard index: the top bits are
 	// used, which a multiplicative hash mixes best.
@@ -26,16 +33,17 @@ type cache[K comparable, V any] struct {
 	perShard int // entries a shard may hold, so that all hold at most MaxEntries
 	ttl      int64
 	now      func() time.Time
-	// onEvict, when set, is called (under the shard's lock) for each entry
-	// that eviction drops, so that the tokens' index follows the cache.
-	onEvict func(K, *V)
+	// OnEvict, when set before the cache is used, is called (under the
+	// shard's lock) for each entry that eviction drops, so that an index
+	// kept beside the cache can follow it.
+	OnEvict func(K, *V)
 }
 
 // shard is one lock's worth of a cache.
 type shard[K comparable, V any] struct {
 	mu sync.RWMutex
 	m  map[K]entry[V]
-	// version is bumped, under mu, by every forget: a fill that read the
+	// version is bumped, under mu, by every Forget: a fill that read the
 	// inner store before a bump may hold what the write made stale, and
 	// put refuses it. It is per shard rather than per key so that it costs
 	// nothing to keep for keys not cached; an unrelated write in the same
@@ -49,21 +57,28 @@ type shard[K comparable, V any] struct {
 }
 
 // entry is a cached value and the time, in Unix nanoseconds, from which it
-// is no longer served. The value is never modified once stored: get hands
+// is no longer served. The value is never modified once stored: Get hands
 // out copies.
 type entry[V any] struct {
 	v       *V
 	expires int64
 }
 
-func newCache[K comparable, V any](maxEntries int, ttl time.Duration, now func() time.Time, hash func(K) uint64) *cache[K, V] {
+// New returns a cache of at most maxEntries entries (at least one), each
+// served for ttl after the time given to Put (for ever when ttl is zero or
+// less), with now as its clock and hash spreading keys over the shards.
+func New[K comparable, V any](maxEntries int, ttl time.Duration, now func() time.Time, hash func(K) uint64) *Cache[K, V] {
+	maxEntries = max(maxEntries, 1)
+	if ttl <= 0 {
+		ttl = math.MaxInt64
+	}
 	// Fewer shards than maxShards when maxEntries is smaller, so that every
 	// shard may hold at least one entry and the total stays within bound.
 	n := maxShards
 	for n > 1 && n > maxEntries {
 		n /= 2
 	}
-	c := &cache[K, V]{
+	c := &Cache[K, V]{
 		shards:   make([]shard[K, V], n),
 		shift:    64 - uint(bitsOf(n)),
 		hash:     hash,
@@ -87,23 +102,23 @@ func bitsOf(n int) int {
 	return b
 }
 
-func (c *cache[K, V]) shard(k K) *shard[K, V] {
+func (c *Cache[K, V]) shard(k K) *shard[K, V] {
 	return &c.shards[c.hash(k)>>c.shift]
 }
 
-// get returns a copy of the live entry for k, or false when there is none
+// Get returns a copy of the live entry for k, or false when there is none
 // or it has expired at now (Unix nanoseconds).
-func (c *cache[K, V]) get(k K, now int64) (*V, bool) {
+func (c *Cache[K, V]) Get(k K, now int64) (*V, bool) {
 	v := new(V)
-	if !c.copyTo(k, now, v) {
+	if !c.CopyTo(k, now, v) {
 		return nil, false
 	}
 	return v, true
 }
 
-// copyTo copies the live entry for k to dst and reports whether there was
+// CopyTo copies the live entry for k to dst and reports whether there was
 // one, so that a batch can copy into one allocation.
-func (c *cache[K, V]) copyTo(k K, now int64, dst *V) bool {
+func (c *Cache[K, V]) CopyTo(k K, now int64, dst *V) bool {
 	s := c.shard(k)
 	s.mu.RLock()
 	e, ok := s.m[k]
@@ -117,17 +132,17 @@ func (c *cache[K, V]) copyTo(k K, now int64, dst *V) bool {
 	return true
 }
 
-// version returns the version of k's shard, to be taken before reading
-// the inner store and given to put.
-func (c *cache[K, V]) version(k K) uint64 {
+// Version returns the version of k's shard, to be taken before reading
+// the inner store and given to Put.
+func (c *Cache[K, V]) Version(k K) uint64 {
 	return c.shard(k).version.Load()
 }
 
-// put stores a copy of v for k, expiring ttl after now (the time the read
-// began), unless k's shard was invalidated since version returned ver. It
+// Put stores a copy of v for k, expiring ttl after now (the time the read
+// began), unless k's shard was invalidated since Version returned ver. It
 // reports whether it stored. A full shard first drops a chunk of its
 // entries.
-func (c *cache[K, V]) put(k K, v *V, ver uint64, now int64) bool {
+func (c *Cache[K, V]) Put(k K, v *V, ver uint64, now int64) bool {
 	cp := *v
 	s := c.shard(k)
 	s.mu.Lock()
@@ -138,7 +153,11 @@ func (c *cache[K, V]) put(k K, v *V, ver uint64, now int64) bool {
 	if _, ok := s.m[k]; !ok && len(s.m) >= c.perShard {
 		c.evict(s)
 	}
-	s.m[k] = entry[V]{v: &cp, expires: now + c.ttl}
+	expires := now + c.ttl
+	if expires < now { // no expiry, or one past the end of time
+		expires = math.MaxInt64
+	}
+	s.m[k] = entry[V]{v: &cp, expires: expires}
 	return true
 }
 
@@ -147,12 +166,12 @@ func (c *cache[K, V]) put(k K, v *V, ver uint64, now int64) bool {
 // eviction needs no bookkeeping on hits, and an entry dropped too early
 // costs one read of the inner store. Doing it in chunks spreads the cost
 // of a full cache over many inserts. s.mu is held.
-func (c *cache[K, V]) evict(s *shard[K, V]) {
+func (c *Cache[K, V]) evict(s *shard[K, V]) {
 	n := max(1, c.perShard/16)
 	for k, e := range s.m {
 		delete(s.m, k)
-		if c.onEvict != nil {
-			c.onEvict(k, e.v)
+		if c.OnEvict != nil {
+			c.OnEvict(k, e.v)
 		}
 		if n--; n == 0 {
 			return
@@ -160,9 +179,9 @@ func (c *cache[K, V]) evict(s *shard[K, V]) {
 	}
 }
 
-// forget drops the entry for k, if any, and makes fills of k's shard that
+// Forget drops the entry for k, if any, and makes fills of k's shard that
 // are under way not store what they read.
-func (c *cache[K, V]) forget(k K) {
+func (c *Cache[K, V]) Forget(k K) {
 	s := c.shard(k)
 	s.mu.Lock()
 	delete(s.m, k)
@@ -170,8 +189,8 @@ func (c *cache[K, V]) forget(k K) {
 	s.mu.Unlock()
 }
 
-// clear drops every entry, and makes every fill under way not store.
-func (c *cache[K, V]) clear() {
+// Clear drops every entry, and makes every fill under way not store.
+func (c *Cache[K, V]) Clear() {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.mu.Lock()
@@ -181,26 +200,26 @@ func (c *cache[K, V]) clear() {
 	}
 }
 
-// load returns k's value from the cache, or reads it with read and caches
+// Load returns k's value from the cache, or reads it with read and caches
 // it. Errors, not found among them, are returned and not cached.
-func (c *cache[K, V]) load(ctx context.Context, k K, read func(context.Context, K) (*V, error)) (*V, error) {
+func (c *Cache[K, V]) Load(ctx context.Context, k K, read func(context.Context, K) (*V, error)) (*V, error) {
 	now := c.now().UnixNano()
-	if v, ok := c.get(k, now); ok {
+	if v, ok := c.Get(k, now); ok {
 		return v, nil
 	}
-	ver := c.version(k)
+	ver := c.Version(k)
 	v, err := read(ctx, k)
 	if err != nil {
 		return nil, err
 	}
-	c.put(k, v, ver, now)
+	c.Put(k, v, ver, now)
 	return v, nil
 }
 
-// loadMany returns the values of ids that exist, each once, in any order:
+// LoadMany returns the values of ids that exist, each once, in any order:
 // those cached from the cache, the others with one call of read, which are
 // then cached. key returns a value's id.
-func loadMany[V any](ctx context.Context, c *cache[int64, V], ids []int64,
+func LoadMany[V any](ctx context.Context, c *Cache[int64, V], ids []int64,
 	read func(context.Context, []int64) ([]*V, error), key func(*V) int64) ([]*V, error) {
 	if len(ids) == 0 {
 		return nil, nil
@@ -213,7 +232,7 @@ func loadMany[V any](ctx context.Context, c *cache[int64, V], ids []int64,
 	out := make([]*V, 0, len(ids))
 	var missing []int64
 	for _, id := range ids {
-		if dst := &copies[len(out)]; c.copyTo(id, now, dst) {
+		if dst := &copies[len(out)]; c.CopyTo(id, now, dst) {
 			out = append(out, dst)
 		} else {
 			missing = append(missing, id)
@@ -222,11 +241,11 @@ func loadMany[V any](ctx context.Context, c *cache[int64, V], ids []int64,
 	if len(missing) == 0 {
 		return out, nil
 	}
-	// The shard versions are taken before the read, as in load. A miss
+	// The shard versions are taken before the read, as in Load. A miss
 	// already costs a query, so a map here is cheap by comparison.
 	vers := make(map[int64]uint64, len(missing))
 	for _, id := range missing {
-		vers[id] = c.version(id)
+		vers[id] = c.Version(id)
 	}
 	found, err := read(ctx, missing)
 	if err != nil {
@@ -234,7 +253,7 @@ func loadMany[V any](ctx context.Context, c *cache[int64, V], ids []int64,
 	}
 	for _, v := range found {
 		if ver, ok := vers[key(v)]; ok {
-			c.put(key(v), v, ver, now)
+			c.Put(key(v), v, ver, now)
 		}
 	}
 	return append(out, found...), nil
@@ -258,9 +277,19 @@ func unique(ids []int64) []int64 {
 	return slices.Compact(u)
 }
 
-// stats sums the shards' counters and sizes.
-func (c *cache[K, V]) stats() KindStats {
-	var st KindStats
+// Stats counts the lookups of a cache since New.
+type Stats struct {
+	Hits    uint64
+	Misses  uint64 // including lookups of what is not there
+	Entries int    // cached now, expired ones included until dropped
+}
+
+// Now is the cache's clock, in the Unix nanoseconds that Get and Put take.
+func (c *Cache[K, V]) Now() int64 { return c.now().UnixNano() }
+
+// Stats sums the shards' counters and sizes.
+func (c *Cache[K, V]) Stats() Stats {
+	var st Stats
 	for i := range c.shards {
 		s := &c.shards[i]
 		st.Hits += s.hits.Load()
@@ -272,9 +301,9 @@ func (c *cache[K, V]) stats() KindStats {
 	return st
 }
 
-// hashID spreads ids over the 64 bits (Fibonacci hashing), so that the
+// HashID spreads ids over the 64 bits (Fibonacci hashing), so that the
 // top bits that pick a shard depend on every bit of the id: Snowflake ids
 // differ mostly in their low bits.
-func hashID(id int64) uint64 {
+func HashID(id int64) uint64 {
 	return uint64(id) * 0x9E3779B97F4A7C15
 }
