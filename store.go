@@ -13,6 +13,10 @@ import (
 // ENOTFOUND; a unique conflict on an account field is Taken(field). Each
 // write method is one transaction: counters change together with the rows
 // they count, or not at all.
+//
+// What a read returns is the caller's to read, not to modify: a Store may
+// hand the same value to every caller (the read-through cache of package
+// storecache does). A caller that needs a changed value copies it first.
 type Store interface {
 	AccountStore
 	OAuthStore

@@ -9,12 +9,12 @@ import (
 	"github.com/starling-social/starling/oauth"
 )
 
-type grantKey struct{}
-
 // grantOf returns the request's grant, or nil for an anonymous request.
 func grantOf(r *http.Request) *oauth.Grant {
-	g, _ := r.Context().Value(grantKey{}).(*oauth.Grant)
-	return g
+	if st := stateOf(r.Context()); st != nil {
+		return st.grant
+	}
+	return nil
 }
 
 // viewerOf returns the signed-in account, or nil.
@@ -67,7 +67,11 @@ func (s *Server) handle(pattern string, who access, scope string, h handlerFunc)
 			return starling.Errorf(starling.EFORBIDDEN, "This action is outside the authorized scopes")
 		}
 		if g != nil {
-			r = r.WithContext(context.WithValue(r.Context(), grantKey{}, g))
+			if st := stateOf(r.Context()); st != nil {
+				st.grant = g
+			} else { // served without the middleware, as some tests do
+				r = r.WithContext(context.WithValue(r.Context(), requestStateKey{}, &requestState{grant: g}))
+			}
 		}
 		return h(w, r)
 	}))

@@ -31,42 +31,34 @@ var jsonBufs = sync.Pool{New: func() any {
 // the pool for good. A page of 40 statuses is well under it.
 const maxPooledJSONBuf = 256 << 10
 
-// encodeEntity encodes v with its trailing newline, as json.Encoder does,
-// into a pooled buffer that the caller hands back with releaseJSONBuf. It
-// reports false, holding nothing, when v is not one of the entities with a
-// fast path or when its encoding needs encoding/json's own failure (a
-// value it cannot encode, or a Reblog chain too deep to be anything but a
-// cycle): the caller then encodes v with encoding/json, which answers
-// exactly as it always did.
-func encodeEntity(v any) (*[]byte, bool) {
-	switch v.(type) {
-	case Status, []Status, Account, []Account:
-	default:
-		return nil, false
-	}
-	buf := jsonBufs.Get().(*[]byte)
-	b := (*buf)[:0]
+// appendEntity appends v with the trailing newline that json.Encoder
+// writes. It reports false, dst unchanged in length, when v is not one of
+// the entities with a fast path or when its encoding needs encoding/json's
+// own failure (a value it cannot encode, or a Reblog chain too deep to be
+// anything but a cycle): the caller then encodes v with encoding/json,
+// which answers exactly as it always did.
+func appendEntity(dst []byte, v any) ([]byte, bool) {
+	b := dst
 	var err error
 	switch v := v.(type) {
 	case Status:
-		b, err = appendStatus(b, &v, 0)
+		b, err = appendStatus(b, &v, 0, nil)
 	case []Status:
 		b, err = appendStatuses(b, v)
 	case Account:
-		b, err = appendAccount(b, &v)
+		b, err = appendAccount(b, &v, nil)
 	case []Account:
 		b, err = appendAccounts(b, v)
+	default:
+		return dst, false
 	}
-	*buf = b
 	if err != nil {
-		releaseJSONBuf(buf)
-		return nil, false
+		return dst, false
 	}
-	*buf = append(b, '\n')
-	return buf, true
+	return append(b, '\n'), true
 }
 
-// releaseJSONBuf returns a buffer from encodeEntity to the pool, unless it
+// releaseJSONBuf returns a buffer from jsonBufs to the pool, unless it
 // grew too large to keep.
 func releaseJSONBuf(buf *[]byte) {
 	if cap(*buf) > maxPooledJSONBuf {
@@ -95,17 +87,31 @@ func appendStatuses(dst []byte, list []Status) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if dst, err = appendStatus(dst, &list[i], 0); err != nil {
+		if dst, err = appendStatus(dst, &list[i], 0, nil); err != nil {
 			return dst, err
 		}
 	}
 	return append(dst, ']'), nil
 }
 
-// appendStatus appends s, which is depth reblogs deep.
-func appendStatus(dst []byte, s *Status, depth int) ([]byte, error) {
+// statusMarks are where appendStatus wrote the parts of a status that the
+// rendered cache (render.go) leaves out and writes afresh for every
+// answer, as offsets into its dst: each part is dst[start:end].
+type statusMarks struct {
+	account, accountEnd int // the author's account entity
+	counts, countsEnd   int // reblogs_count, favourites_count, replies_count
+	reblog, reblogEnd   int // the value of reblog
+	viewer              int // the viewer's own fields; they end before the closing brace
+}
+
+// appendStatus appends s, which is depth reblogs deep, noting in m (when
+// not nil) where its parts went.
+func appendStatus(dst []byte, s *Status, depth int, m *statusMarks) ([]byte, error) {
 	if depth > maxReblogDepth {
 		return dst, errReblogTooDeep
+	}
+	if m == nil {
+		m = new(statusMarks) // noted and dropped; it stays on the stack
 	}
 	var err error
 	dst = append(dst, `{"id":`...)
@@ -119,9 +125,11 @@ func appendStatus(dst []byte, s *Status, depth int) ([]byte, error) {
 	dst = append(dst, `,"edited_at":`...)
 	dst = appendOptString(dst, s.EditedAt)
 	dst = append(dst, `,"account":`...)
-	if dst, err = appendAccount(dst, &s.Account); err != nil {
+	m.account = len(dst)
+	if dst, err = appendAccount(dst, &s.Account, nil); err != nil {
 		return dst, err
 	}
+	m.accountEnd = len(dst)
 	dst = append(dst, `,"content":`...)
 	dst = appendString(dst, s.Content)
 	dst = append(dst, `,"visibility":`...)
@@ -146,22 +154,21 @@ func appendStatus(dst []byte, s *Status, depth int) ([]byte, error) {
 	if dst, err = appendAnySlice(dst, s.Emojis); err != nil {
 		return dst, err
 	}
-	dst = append(dst, `,"reblogs_count":`...)
-	dst = strconv.AppendInt(dst, s.ReblogsCount, 10)
-	dst = append(dst, `,"favourites_count":`...)
-	dst = strconv.AppendInt(dst, s.FavouritesCount, 10)
-	dst = append(dst, `,"replies_count":`...)
-	dst = strconv.AppendInt(dst, s.RepliesCount, 10)
+	m.counts = len(dst)
+	dst = appendStatusCounts(dst, s.ReblogsCount, s.FavouritesCount, s.RepliesCount)
+	m.countsEnd = len(dst)
 	dst = append(dst, `,"in_reply_to_id":`...)
 	dst = appendOptString(dst, s.InReplyToID)
 	dst = append(dst, `,"in_reply_to_account_id":`...)
 	dst = appendOptString(dst, s.InReplyToAccountID)
 	dst = append(dst, `,"reblog":`...)
+	m.reblog = len(dst)
 	if s.Reblog == nil {
 		dst = append(dst, "null"...)
-	} else if dst, err = appendStatus(dst, s.Reblog, depth+1); err != nil {
+	} else if dst, err = appendStatus(dst, s.Reblog, depth+1, nil); err != nil {
 		return dst, err
 	}
+	m.reblogEnd = len(dst)
 	dst = append(dst, `,"poll":`...)
 	if dst, err = appendAnyPtr(dst, s.Poll); err != nil {
 		return dst, err
@@ -177,6 +184,7 @@ func appendStatus(dst []byte, s *Status, depth int) ([]byte, error) {
 		dst = append(dst, `,"text":`...)
 		dst = appendString(dst, *s.Text)
 	}
+	m.viewer = len(dst)
 	dst = appendOmitBool(dst, `,"favourited":`, s.Favourited)
 	dst = appendOmitBool(dst, `,"reblogged":`, s.Reblogged)
 	dst = appendOmitBool(dst, `,"muted":`, s.Muted)
@@ -189,6 +197,17 @@ func appendStatus(dst []byte, s *Status, depth int) ([]byte, error) {
 		}
 	}
 	return append(dst, '}'), nil
+}
+
+// appendStatusCounts appends a status's counts, which the rendered cache
+// writes afresh for every answer.
+func appendStatusCounts(dst []byte, reblogs, favourites, replies int64) []byte {
+	dst = append(dst, `,"reblogs_count":`...)
+	dst = strconv.AppendInt(dst, reblogs, 10)
+	dst = append(dst, `,"favourites_count":`...)
+	dst = strconv.AppendInt(dst, favourites, 10)
+	dst = append(dst, `,"replies_count":`...)
+	return strconv.AppendInt(dst, replies, 10)
 }
 
 // appendMentions appends a status's mentions: null for nil.
@@ -245,15 +264,17 @@ func appendAccounts(dst []byte, list []Account) ([]byte, error) {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		if dst, err = appendAccount(dst, &list[i]); err != nil {
+		if dst, err = appendAccount(dst, &list[i], nil); err != nil {
 			return dst, err
 		}
 	}
 	return append(dst, ']'), nil
 }
 
-// appendAccount appends a.
-func appendAccount(dst []byte, a *Account) ([]byte, error) {
+// appendAccount appends a, noting in live (when not nil) the offset in dst
+// where the fields that change without the profile changing begin: from
+// last_status_at on, which the rendered cache writes afresh.
+func appendAccount(dst []byte, a *Account, live *int) ([]byte, error) {
 	var err error
 	dst = append(dst, `{"id":`...)
 	dst = appendString(dst, a.ID)
@@ -301,14 +322,12 @@ func appendAccount(dst []byte, a *Account) ([]byte, error) {
 	}
 	dst = append(dst, `,"created_at":`...)
 	dst = appendString(dst, a.CreatedAt)
+	if live != nil {
+		*live = len(dst)
+	}
 	dst = append(dst, `,"last_status_at":`...)
 	dst = appendOptString(dst, a.LastStatusAt)
-	dst = append(dst, `,"statuses_count":`...)
-	dst = strconv.AppendInt(dst, a.StatusesCount, 10)
-	dst = append(dst, `,"followers_count":`...)
-	dst = strconv.AppendInt(dst, a.FollowersCount, 10)
-	dst = append(dst, `,"following_count":`...)
-	dst = strconv.AppendInt(dst, a.FollowingCount, 10)
+	dst = appendAccountCounts(dst, a.StatusesCount, a.FollowersCount, a.FollowingCount)
 	// Source and Role are omitempty: left out when nil.
 	if src := a.Source; src != nil {
 		dst = append(dst, `,"source":{"privacy":`...)
@@ -339,6 +358,17 @@ func appendAccount(dst []byte, a *Account) ([]byte, error) {
 		dst = append(dst, '}')
 	}
 	return append(dst, '}'), nil
+}
+
+// appendAccountCounts appends an account's counts, which the rendered
+// cache writes afresh for every answer.
+func appendAccountCounts(dst []byte, statuses, followers, following int64) []byte {
+	dst = append(dst, `,"statuses_count":`...)
+	dst = strconv.AppendInt(dst, statuses, 10)
+	dst = append(dst, `,"followers_count":`...)
+	dst = strconv.AppendInt(dst, followers, 10)
+	dst = append(dst, `,"following_count":`...)
+	return strconv.AppendInt(dst, following, 10)
 }
 
 // appendFields appends a profile's metadata rows: null for nil.

@@ -8,9 +8,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/starling-social/starling"
 )
 
 // stdJSON is v as writeJSON encoded it before the fast path: encoding/json
@@ -29,12 +32,11 @@ func stdJSON(t testing.TB, v any) []byte {
 // fastJSON is v as the fast path encodes it.
 func fastJSON(t testing.TB, v any) []byte {
 	t.Helper()
-	buf, ok := encodeEntity(v)
+	b, ok := appendEntity(nil, v)
 	if !ok {
 		t.Fatalf("no fast encoding for %T", v)
 	}
-	defer releaseJSONBuf(buf)
-	return bytes.Clone(*buf)
+	return b
 }
 
 // sameJSON fails t unless both encoders write the same bytes for v.
@@ -218,8 +220,7 @@ func TestFastJSONMatchesEncodingJSON(t *testing.T) {
 // path take it.
 func TestFastJSONLeavesOtherTypes(t *testing.T) {
 	for _, v := range []any{&Status{}, &Account{}, map[string]string{"error": "x"}, Relationship{}, nil} {
-		if buf, ok := encodeEntity(v); ok {
-			releaseJSONBuf(buf)
+		if b, ok := appendEntity([]byte("x"), v); ok || string(b) != "x" {
 			t.Errorf("%T took the fast path", v)
 		}
 	}
@@ -227,7 +228,8 @@ func TestFastJSONLeavesOtherTypes(t *testing.T) {
 
 // TestWriteJSONFastPath checks that what writeJSON writes is unchanged by
 // the fast path: for pages and single entities, for other types, and for
-// the values encoding/json refuses, which it still refuses the same way.
+// the values encoding/json refuses, which writeJSON refuses with an error,
+// having written nothing, so that the handler's caller answers 500.
 func TestWriteJSONFastPath(t *testing.T) {
 	cyclic := testStatus()
 	cyclic.Reblog = &cyclic
@@ -252,14 +254,28 @@ func TestWriteJSONFastPath(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			writeJSON(rec, http.StatusCreated, v)
+			err := writeJSON(rec, http.StatusCreated, v)
+			want := stdJSON(t, v)
+			if want == nil {
+				if err == nil || rec.Body.Len() > 0 || len(rec.Header()) > 0 {
+					t.Errorf("unencodable value: err %v, body %q, header %v; want an error and nothing written",
+						err, rec.Body.Bytes(), rec.Header())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
 			if rec.Code != http.StatusCreated {
 				t.Errorf("status %d", rec.Code)
 			}
 			if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 				t.Errorf("content type %q", ct)
 			}
-			if want := stdJSON(t, v); !bytes.Equal(rec.Body.Bytes(), want) {
+			if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(want)) {
+				t.Errorf("content length %q, want %d", cl, len(want))
+			}
+			if !bytes.Equal(rec.Body.Bytes(), want) {
 				t.Errorf("writeJSON wrote\n%s\nwant\n%s", rec.Body.Bytes(), want)
 			}
 		})
@@ -444,7 +460,7 @@ func testPage(t testing.TB) []Status {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Server{cfg: Config{PublicURL: u}}
+	s := &Server{cfg: Config{PublicURL: u}, publicBase: starling.AbsURL(u, "")}
 	return s.ceilingPage(time.Date(2025, 3, 4, 5, 6, 7, 8e6, time.UTC))
 }
 
@@ -466,13 +482,13 @@ func BenchmarkEncodeStatusPage(b *testing.B) {
 	b.Run("fast", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(stdJSON(b, page))))
+		buf := make([]byte, 0, 64<<10)
 		for b.Loop() {
-			buf, ok := encodeEntity(page)
+			out, ok := appendEntity(buf[:0], page)
 			if !ok {
 				b.Fatal("no fast path")
 			}
-			_, _ = io.Discard.Write(*buf)
-			releaseJSONBuf(buf)
+			_, _ = io.Discard.Write(out)
 		}
 	})
 }

@@ -1,8 +1,10 @@
 package mastodon
 
 import (
+	"cmp"
 	"context"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/starling-social/starling"
@@ -276,51 +278,63 @@ func (s *Server) statusEntityWith(st *starling.Status, author *starling.Account,
 		InReplyToAccountID: optID(st.InReplyToAccountID),
 		Language:           lang,
 	}
-	if viewer != nil {
-		no := false
-		e.Favourited, e.Reblogged, e.Muted, e.Bookmarked = &no, &no, &no, &no
-		if viewer.ID == st.AccountID {
-			e.Pinned = &no
-		}
-		filtered := []any{}
-		e.Filtered = &filtered
-	}
+	statusViewerOf(st, viewer).setOn(&e)
 	return e
 }
 
-// statusEntities renders a list of statuses for viewer, fetching their
+// renderStatuses renders a list of statuses for viewer, fetching their
 // authors in one query. Statuses whose author is gone are left out.
-func (s *Server) statusEntities(ctx context.Context, list []*starling.Status, viewer *starling.Account) ([]Status, error) {
+func (s *Server) renderStatuses(ctx context.Context, list []*starling.Status, viewer *starling.Account) (*statusList, error) {
+	authors, err := s.authorsOf(ctx, list)
+	if err != nil {
+		return nil, err
+	}
+	return &statusList{s: s, list: list, authors: authors, viewer: viewer}, nil
+}
+
+// authorsOf fetches the authors of statuses in one query.
+func (s *Server) authorsOf(ctx context.Context, list []*starling.Status) (authorSet, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
 	ids := make([]int64, 0, len(list))
 	for _, st := range list {
 		ids = append(ids, st.AccountID)
 	}
-	authors, err := s.accountsByID(ctx, ids)
+	found, err := s.svc.Store.AccountsByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return s.statusEntitiesBy(list, authors, viewer), nil
+	return newAuthorSet(found), nil
 }
 
-// statusEntitiesBy renders a list of statuses for viewer with authors
-// already read (by a timeline.Listing, say). Statuses whose author is not
-// in authors are left out.
-func (s *Server) statusEntitiesBy(list []*starling.Status, authors map[int64]*starling.Account, viewer *starling.Account) []Status {
-	out := make([]Status, 0, len(list))
-	rendered := make(map[int64]Account, len(authors))
-	for _, st := range list {
-		a, ok := authors[st.AccountID]
-		if !ok {
-			continue
-		}
-		e, ok := rendered[a.ID]
-		if !ok {
-			e = s.accountEntity(a)
-			rendered[a.ID] = e
-		}
-		out = append(out, s.statusEntityWith(st, a, e, viewer))
+// authorSet is the authors of a list of statuses, sorted by id: one
+// allocation where a map takes several, and a search as quick for the
+// twenty authors of a page or the thousands of a long thread.
+type authorSet []*starling.Account
+
+// newAuthorSet sorts accounts, which it keeps, into an authorSet.
+func newAuthorSet(accounts []*starling.Account) authorSet {
+	slices.SortFunc(accounts, func(a, b *starling.Account) int { return cmp.Compare(a.ID, b.ID) })
+	return authorSet(accounts)
+}
+
+// authorSetOf makes an authorSet of the accounts of a map.
+func authorSetOf(m map[int64]*starling.Account) authorSet {
+	list := make([]*starling.Account, 0, len(m))
+	for _, a := range m {
+		list = append(list, a)
 	}
-	return out
+	return newAuthorSet(list)
+}
+
+// index returns where the account id is in as, or -1.
+func (as authorSet) index(id int64) int {
+	i, found := slices.BinarySearchFunc(as, id, func(a *starling.Account, id int64) int { return cmp.Compare(a.ID, id) })
+	if !found {
+		return -1
+	}
+	return i
 }
 
 // accountsByID fetches accounts in one query, keyed by id.

@@ -52,9 +52,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(withRequestID(r.Context(), id))
 		rec := &recorder{ResponseWriter: w}
 		h := rec.Header()
-		h.Set("X-Request-Id", id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
+		h["X-Request-Id"] = []string{id}
+		h["X-Content-Type-Options"] = headerNoSniff
+		h["Referrer-Policy"] = headerSameOrigin
 
 		s.serveRecovering(rec, r, next)
 
@@ -77,7 +77,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			slog.Duration("duration", elapsed),
 		)
 		if s.svc.Observe != nil {
-			s.svc.Observe(methodLabel(r.Method)+" "+route, status, elapsed.Seconds())
+			s.svc.Observe(methodLabel(r.Method), route, status, elapsed.Seconds())
 		}
 	})
 }
@@ -123,10 +123,9 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
+	h["Access-Control-Allow-Origin"] = headerAnyOrigin
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
-		h.Set("Access-Control-Expose-Headers",
-			"Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id")
+		h["Access-Control-Expose-Headers"] = headerExposed
 		return false
 	}
 	h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
@@ -141,6 +140,18 @@ func cors(w http.ResponseWriter, r *http.Request) bool {
 	w.WriteHeader(http.StatusNoContent)
 	return true
 }
+
+// Header values set on most answers, made once: assigning a shared slice
+// to a canonical key costs nothing, where Header.Set allocates one per
+// call. Nothing changes them in place: Header.Set replaces a slice, and
+// Header.Add appending to one of length and capacity 1 makes a new one.
+var (
+	headerNoSniff    = []string{"nosniff"}
+	headerSameOrigin = []string{"same-origin"}
+	headerAnyOrigin  = []string{"*"}
+	headerExposed    = []string{"Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, X-Request-Id"}
+	headerJSON       = []string{"application/json; charset=utf-8"}
+)
 
 // headerList reports whether s is a plain comma-separated list of header
 // names, safe to echo back.
@@ -178,6 +189,9 @@ func addressRule(r *http.Request) (limitRule, bool) {
 // rateLimit counts an authenticated or anonymous API request: per account
 // when the token has one, otherwise per client address.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, g *oauth.Grant) error {
+	if !s.cfg.RateLimits || s.svc.Limiter == nil {
+		return nil // takeLimit would do nothing: the key is not worth making
+	}
 	key := "ip:" + clientIP(r)
 	if g != nil && g.Account != nil {
 		key = "account:" + strconv.FormatInt(g.Account.ID, 10)
@@ -249,7 +263,9 @@ func requestID(given string) string {
 	}
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
-	return hex.EncodeToString(b[:])
+	var id [32]byte
+	hex.Encode(id[:], b[:])
+	return string(id[:])
 }
 
 // routeOf is the pattern that matched r without its method ("/api/v1/statuses/{id}"),

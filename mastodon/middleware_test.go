@@ -36,9 +36,9 @@ func newTestServer(t *testing.T, configure func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{testAPI: newTestAPIWith(t, configure), logs: &bytes.Buffer{}}
 	ts.Server.log = slog.New(WithRequestIDs(slog.NewJSONHandler(ts.logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-	ts.Server.svc.Observe = func(route string, status int, _ float64) {
+	ts.Server.svc.Observe = func(method, route string, status int, _ float64) {
 		ts.mu.Lock()
-		ts.observed = append(ts.observed, observation{route, status})
+		ts.observed = append(ts.observed, observation{method + " " + route, status})
 		ts.mu.Unlock()
 	}
 	return ts

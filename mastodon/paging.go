@@ -3,8 +3,8 @@ package mastodon
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/starling-social/starling"
 )
@@ -32,8 +32,8 @@ func parsePage(p *Params, maxLimit int) (starling.Page, error) {
 
 // setLink writes the Link header of a page whose items run from cursor
 // newest to cursor oldest: rel="next" pages to older items (max_id),
-// rel="prev" to newer ones (min_id). Other query parameters are kept. An
-// empty page gets no header.
+// rel="prev" to newer ones (min_id). Other query parameters are kept, in
+// the order of url.Values.Encode (by key). An empty page gets no header.
 func (s *Server) setLink(w http.ResponseWriter, r *http.Request, newest, oldest int64, n int) {
 	if n == 0 {
 		return
@@ -42,18 +42,55 @@ func (s *Server) setLink(w http.ResponseWriter, r *http.Request, newest, oldest 
 	// access_token is dropped so that a token sent in the query string
 	// does not spread into headers that proxies and clients log.
 	for _, k := range []string{"max_id", "since_id", "min_id", "access_token"} {
-		q.Del(k)
+		delete(q, k)
 	}
-	link := func(key string, v int64) string {
-		qq := url.Values{}
-		for k, vs := range q {
-			qq[k] = vs
+	keys := make([]string, 0, len(q)+1)
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	base := s.absURL(r.URL.EscapedPath())
+	b := make([]byte, 0, 2*len(base)+64)
+	b = appendLink(b, base, q, keys, "max_id", oldest)
+	b = append(b, `; rel="next", `...)
+	b = appendLink(b, base, q, keys, "min_id", newest)
+	b = append(b, `; rel="prev"`...)
+	w.Header()["Link"] = []string{string(b)}
+}
+
+// appendLink appends <base?query> with the values of q under keys (sorted)
+// and cursor=v, encoded as url.Values.Encode encodes them.
+func appendLink(b []byte, base string, q url.Values, keys []string, cursor string, v int64) []byte {
+	b = append(b, '<')
+	b = append(b, base...)
+	sep := byte('?')
+	written := false
+	for _, k := range keys {
+		if !written && k > cursor {
+			b = append(b, sep)
+			b = appendCursor(b, cursor, v)
+			sep, written = '&', true
 		}
-		qq.Set(key, strconv.FormatInt(v, 10))
-		return "<" + s.absURL(r.URL.EscapedPath()) + "?" + qq.Encode() + ">"
+		for _, val := range q[k] {
+			b = append(b, sep)
+			b = append(b, url.QueryEscape(k)...)
+			b = append(b, '=')
+			b = append(b, url.QueryEscape(val)...)
+			sep = '&'
+		}
 	}
-	parts := []string{link("max_id", oldest) + `; rel="next"`, link("min_id", newest) + `; rel="prev"`}
-	w.Header().Set("Link", strings.Join(parts, ", "))
+	if !written {
+		b = append(b, sep)
+		b = appendCursor(b, cursor, v)
+	}
+	return append(b, '>')
+}
+
+// appendCursor appends cursor=v, which need no escaping.
+func appendCursor(b []byte, cursor string, v int64) []byte {
+	b = append(b, cursor...)
+	b = append(b, '=')
+	return strconv.AppendInt(b, v, 10)
 }
 
 // setStatusLink writes the Link header for a page of statuses.

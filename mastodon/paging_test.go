@@ -47,7 +47,7 @@ func TestParsePage(t *testing.T) {
 
 func TestSetLink(t *testing.T) {
 	base, _ := url.Parse("https://starling.test")
-	s := &Server{cfg: Config{PublicURL: base}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	s := &Server{cfg: Config{PublicURL: base}, publicBase: starling.AbsURL(base, ""), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	tests := []struct {
 		name   string
 		target string
@@ -62,6 +62,20 @@ func TestSetLink(t *testing.T) {
 			`<https://starling.test/api/v1/timelines/home?limit=2&local=true&max_id=10>; rel="next", ` +
 				`<https://starling.test/api/v1/timelines/home?limit=2&local=true&min_id=20>; rel="prev"`},
 	}
+	// Keys before, between and after the cursors, repeated ones, ones that
+	// need escaping, and the token that must not spread: as
+	// url.Values.Encode writes them.
+	odd := "/api/v1/timelines/home?z=1&a=2&a=1&m%26x=%C3%A9+%2F&maxi=3&min=4&access_token=secret&since_id=5"
+	want := func(cursor, v string) string {
+		q := url.Values{"z": {"1"}, "a": {"2", "1"}, "m&x": {"é /"}, "maxi": {"3"}, "min": {"4"}, cursor: {v}}
+		return "<https://starling.test/api/v1/timelines/home?" + q.Encode() + ">"
+	}
+	tests = append(tests, struct {
+		name   string
+		target string
+		n      int
+		want   string
+	}{"orders and escapes as url.Values", odd, 3, want("max_id", "10") + `; rel="next", ` + want("min_id", "20") + `; rel="prev"`})
 	for _, tt := range tests {
 		rec := httptest.NewRecorder()
 		s.setLink(rec, httptest.NewRequest("GET", tt.target, nil), 20, 10, tt.n)

@@ -35,14 +35,11 @@ const maxParams = 1000
 // parseParams reads the query string and the body of r. Bodies larger than
 // limit give ETOOLARGE; malformed bodies EBADREQUEST.
 func parseParams(w http.ResponseWriter, r *http.Request, limit int64) (*Params, error) {
-	p := &Params{values: url.Values{}}
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, starling.Errorf(starling.EBADREQUEST, "Malformed query string")
 	}
-	for k, vs := range query {
-		p.values[k] = vs
-	}
+	p := &Params{values: query}
 	if r.Body == nil || r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return p, p.check()
 	}

@@ -3,19 +3,38 @@ package mastodon
 import (
 	"context"
 	"log/slog"
+
+	"github.com/starling-social/starling/oauth"
 )
 
-type requestIDKey struct{}
+// requestState is what the API learns about a request as it serves it:
+// its id (set by the middleware) and the grant of its token (set by
+// handle once authenticated). It goes into the request's context once, so
+// that learning the grant later costs no second copy of the request.
+type requestState struct {
+	id    string
+	grant *oauth.Grant
+}
 
-// withRequestID returns ctx carrying the request id.
+type requestStateKey struct{}
+
+// withRequestID returns ctx carrying a new request state with the id.
 func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	return context.WithValue(ctx, requestStateKey{}, &requestState{id: id})
+}
+
+// stateOf returns the request state of ctx, or nil.
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return st
 }
 
 // RequestID returns the id of the request ctx belongs to, or "".
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // WithRequestIDs wraps a log handler so that every record logged with a

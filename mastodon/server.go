@@ -40,8 +40,14 @@ type Config struct {
 	MaxBodyBytes int64
 	// Ceiling serves GET /api/v1/starling/ceiling (ceiling.go), the fixed
 	// page the load tool measures as the most the HTTP stack can serve.
-	Ceiling bool
+	Ceiling bool // RenderedEntries bounds how many statuses, and how many accounts,
+	// have their rendered JSON kept (render.go); DefaultRenderedEntries
+	// when zero or less.
+	RenderedEntries int
 }
+
+// DefaultRenderedEntries is Config.RenderedEntries when it is not set.
+const DefaultRenderedEntries = 10_000
 
 // Services are the use cases the handlers call.
 type Services struct {
@@ -52,8 +58,10 @@ type Services struct {
 	Follows   *follows.Service
 	Timelines *timeline.Service
 	Limiter   starling.RateLimiter
-	// Observe, when set, is told about every finished request (metrics).
-	Observe func(route string, status int, seconds float64)
+	// Observe, when set, is told about every finished request (metrics):
+	// its method, the pattern that matched it without the method, its
+	// status and how long it took.
+	Observe func(method, route string, status int, seconds float64)
 }
 
 // Server is the Mastodon API's http.Handler.
@@ -69,6 +77,11 @@ type Server struct {
 	// usage remembers the instance's size figures for a while: counting
 	// reads every account, and clients ask for the instance at start-up.
 	usage usageMemo
+	// rendered keeps the JSON of statuses and accounts (render.go).
+	rendered renderCache
+	// publicBase is starling.AbsURL(cfg.PublicURL, ""): what absURL
+	// prefixes every path with.
+	publicBase string
 }
 
 // jsonPrefixes are the paths that belong to the API and its discovery
@@ -86,7 +99,11 @@ func New(cfg Config, svc Services, log *slog.Logger) *Server {
 	// The access log and error lines name their request whatever logger
 	// the caller passed.
 	log = slog.New(WithRequestIDs(log.Handler()))
-	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), extra: http.NewServeMux()}
+	if cfg.RenderedEntries <= 0 {
+		cfg.RenderedEntries = DefaultRenderedEntries
+	}
+	s := &Server{cfg: cfg, svc: svc, log: log, mux: http.NewServeMux(), extra: http.NewServeMux(),
+		rendered: newRenderCache(cfg.RenderedEntries), publicBase: starling.AbsURL(cfg.PublicURL, "")}
 	s.routes()
 	s.handler = s.middleware(http.HandlerFunc(s.dispatch))
 	return s
@@ -151,5 +168,6 @@ func (p *probe) Header() http.Header         { return p.header }
 func (p *probe) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probe) WriteHeader(code int)        { p.status = code }
 
-// absURL returns the absolute URL of path on this instance.
-func (s *Server) absURL(path string) string { return starling.AbsURL(s.cfg.PublicURL, path) }
+// absURL returns the absolute URL of path on this instance, as
+// starling.AbsURL does, without making the base's string every time.
+func (s *Server) absURL(path string) string { return s.publicBase + path }

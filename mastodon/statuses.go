@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -103,11 +104,11 @@ func (s *Server) getStatuses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	entities, err := s.statusEntities(r.Context(), list, viewerOf(r))
+	page, err := s.renderStatuses(r.Context(), list, viewerOf(r))
 	if err != nil {
 		return err
 	}
-	return ok(w, entities)
+	return ok(w, page)
 }
 
 // deleteStatus answers with the deleted status and its source text, which
@@ -121,20 +122,17 @@ func (s *Server) deleteStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.renderStatus(r, st)
+	author, err := s.authorOf(r.Context(), st)
 	if err != nil {
 		return err
 	}
+	e := s.statusEntity(st, author, viewerOf(r))
 	e.Text = &st.Text
 	return ok(w, e)
 }
 
-// Context is Mastodon's Context entity.
-type Context struct {
-	Ancestors   []Status `json:"ancestors"`
-	Descendants []Status `json:"descendants"`
-}
-
+// statusContext answers Mastodon's Context entity: the ancestors and the
+// descendants of a status.
 func (s *Server) statusContext(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -144,25 +142,33 @@ func (s *Server) statusContext(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// One author lookup for the whole thread; statusEntities keeps the
-	// order, leaving out statuses whose author is gone.
-	all, err := s.statusEntities(r.Context(), append(ancestors[:len(ancestors):len(ancestors)], descendants...), viewerOf(r))
+	// One author lookup for the whole thread; statuses whose author is
+	// gone are left out.
+	authors, err := s.authorsOf(r.Context(), append(ancestors[:len(ancestors):len(ancestors)], descendants...))
 	if err != nil {
 		return err
 	}
-	isAncestor := make(map[string]bool, len(ancestors))
-	for _, st := range ancestors {
-		isAncestor[snowflake.Format(st.ID)] = true
+	viewer := viewerOf(r)
+	c := &contextAnswer{
+		ancestors:   statusList{s: s, list: ancestors, authors: authors, viewer: viewer},
+		descendants: statusList{s: s, list: descendants, authors: authors, viewer: viewer},
 	}
-	c := Context{Ancestors: []Status{}, Descendants: []Status{}}
-	for _, e := range all {
-		if isAncestor[e.ID] {
-			c.Ancestors = append(c.Ancestors, e)
-		} else {
-			c.Descendants = append(c.Descendants, e)
-		}
-	}
+	// The two lists share their authors' renderings too.
+	c.descendants.rendered = c.ancestors.renderedAuthors()
 	return ok(w, c)
+}
+
+// contextAnswer is Mastodon's Context entity.
+type contextAnswer struct {
+	ancestors, descendants statusList
+}
+
+func (c *contextAnswer) appendJSON(dst []byte) []byte {
+	dst = append(dst, `{"ancestors":`...)
+	dst = c.ancestors.appendJSON(dst)
+	dst = append(dst, `,"descendants":`...)
+	dst = c.descendants.appendJSON(dst)
+	return append(dst, '}')
 }
 
 // StatusSource is Mastodon's StatusSource entity: what an edit starts from.
@@ -188,13 +194,34 @@ func (s *Server) statusSource(w http.ResponseWriter, r *http.Request) error {
 
 // renderStatus renders one status for the request's viewer, with its
 // author as the store has it now (counts included).
-func (s *Server) renderStatus(r *http.Request, st *starling.Status) (Status, error) {
-	list, err := s.statusEntities(r.Context(), []*starling.Status{st}, viewerOf(r))
+func (s *Server) renderStatus(r *http.Request, st *starling.Status) (*statusAnswer, error) {
+	author, err := s.authorOf(r.Context(), st)
 	if err != nil {
-		return Status{}, err
+		return nil, err
 	}
-	if len(list) == 0 {
-		return Status{}, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	return &statusAnswer{s: s, st: st, author: author, viewer: viewerOf(r)}, nil
+}
+
+// authorOf reads st's author; a status whose author is gone is not found.
+func (s *Server) authorOf(ctx context.Context, st *starling.Status) (*starling.Account, error) {
+	authors, err := s.authorsOf(ctx, []*starling.Status{st})
+	if err != nil {
+		return nil, err
 	}
-	return list[0], nil
+	i := authors.index(st.AccountID)
+	if i < 0 {
+		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	return authors[i], nil
+}
+
+// statusAnswer is one status rendered for viewer.
+type statusAnswer struct {
+	s              *Server
+	st             *starling.Status
+	author, viewer *starling.Account
+}
+
+func (a *statusAnswer) appendJSON(dst []byte) []byte {
+	return a.s.appendStatusJSON(dst, a.st, a.author, a.viewer)
 }

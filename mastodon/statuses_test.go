@@ -312,7 +312,10 @@ func TestStatusContext(t *testing.T) {
 			if body := rec.Body.String(); !strings.Contains(body, `"ancestors":[`) || !strings.Contains(body, `"descendants":[`) {
 				t.Errorf("a list is not a JSON array: %s", body)
 			}
-			c := decode[Context](t, rec)
+			c := decode[struct {
+				Ancestors   []Status `json:"ancestors"`
+				Descendants []Status `json:"descendants"`
+			}](t, rec)
 			if got := statusIDs(c.Ancestors); !equalStrings(got, tt.ancestors) {
 				t.Errorf("ancestors = %v, want %v", got, tt.ancestors)
 			}

@@ -122,7 +122,7 @@ func (s *Server) tagTimeline(w http.ResponseWriter, r *http.Request) error {
 	// The Link header pages from what was read, hidden statuses included,
 	// so that a page of them does not end the list.
 	s.setLink(w, r, l.NewestID, l.OldestID, l.Read)
-	return ok(w, s.statusEntitiesBy(l.Statuses, l.Authors, viewerOf(r)))
+	return ok(w, &statusList{s: s, list: l.Statuses, authors: authorSetOf(l.Authors), viewer: viewerOf(r)})
 }
 
 // Tag is Mastodon's Tag entity. Hashtags have no usage statistics and
@@ -201,10 +201,10 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 
 // statusPage writes a page of statuses with its Link header.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, list []*starling.Status) error {
-	entities, err := s.statusEntities(r.Context(), list, viewerOf(r))
+	page, err := s.renderStatuses(r.Context(), list, viewerOf(r))
 	if err != nil {
 		return err
 	}
 	s.setStatusLink(w, r, list)
-	return ok(w, entities)
+	return ok(w, page)
 }

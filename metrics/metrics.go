@@ -10,7 +10,6 @@ package metrics
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -56,19 +55,29 @@ func New(pool Pool) *Metrics {
 	return m
 }
 
-// Observe records one finished request. route is the method and the
-// matched pattern as http.ServeMux writes them ("GET /api/v1/statuses/{id}");
-// a pattern registered without a method ("/healthz") comes prefixed with the
-// request's method, so the two labels are always filled. The pattern, not
-// the path, keeps the number of series bounded whatever ids are requested.
-// Its signature is that of mastodon.Services.Observe.
-func (m *Metrics) Observe(route string, status int, seconds float64) {
-	method, pattern, ok := strings.Cut(route, " ")
-	if !ok {
-		method, pattern = "", route
+// Observe records one finished request: its method, and route, the
+// pattern that matched it without its method ("/api/v1/statuses/{id}").
+// The pattern, not the path, keeps the number of series bounded whatever
+// ids are requested. Its signature is that of mastodon.Services.Observe.
+func (m *Metrics) Observe(method, route string, status int, seconds float64) {
+	m.requests.WithLabelValues(route, method, statusLabel(status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(seconds)
+}
+
+// statusLabels are the status codes as label values, made once rather
+// than on every request.
+var statusLabels = func() (labels [600]string) {
+	for code := range labels {
+		labels[code] = strconv.Itoa(code)
 	}
-	m.requests.WithLabelValues(pattern, method, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(pattern, method).Observe(seconds)
+	return labels
+}()
+
+func statusLabel(code int) string {
+	if code >= 0 && code < len(statusLabels) {
+		return statusLabels[code]
+	}
+	return strconv.Itoa(code)
 }
 
 // Handler serves the registry in the Prometheus exposition format.

@@ -27,17 +27,17 @@ func scrape(t *testing.T, m *Metrics) string {
 
 func TestExposition(t *testing.T) {
 	m := New(fixedPool{MaxOpen: 8, Open: 3, InUse: 2, Idle: 1, WaitCount: 4, WaitDuration: 1500 * time.Millisecond})
-	m.Observe("GET /api/v1/statuses/{id}", 200, 0.01)
-	m.Observe("GET /api/v1/statuses/{id}", 200, 0.02)
-	m.Observe("GET /api/v1/statuses/{id}", 404, 0.01)
-	m.Observe("POST /api/v1/statuses", 422, 0.3)
-	m.Observe("unmatched", 404, 0.001)
+	m.Observe("GET", "/api/v1/statuses/{id}", 200, 0.01)
+	m.Observe("GET", "/api/v1/statuses/{id}", 200, 0.02)
+	m.Observe("GET", "/api/v1/statuses/{id}", 404, 0.01)
+	m.Observe("POST", "/api/v1/statuses", 422, 0.3)
+	m.Observe("GET", "unmatched", 404, 0.001)
 	out := scrape(t, m)
 	for _, want := range []string{
 		`http_requests_total{method="GET",route="/api/v1/statuses/{id}",status="200"} 2`,
 		`http_requests_total{method="GET",route="/api/v1/statuses/{id}",status="404"} 1`,
 		`http_requests_total{method="POST",route="/api/v1/statuses",status="422"} 1`,
-		`http_requests_total{method="",route="unmatched",status="404"} 1`,
+		`http_requests_total{method="GET",route="unmatched",status="404"} 1`,
 		`http_request_duration_seconds_count{method="GET",route="/api/v1/statuses/{id}"} 3`,
 		`http_request_duration_seconds_bucket{method="POST",route="/api/v1/statuses",le="0.5"} 1`,
 		`http_request_duration_seconds_bucket{method="POST",route="/api/v1/statuses",le="0.25"} 0`,
@@ -67,7 +67,7 @@ func TestEmptyRegistryHasNoRequestSeries(t *testing.T) {
 
 func TestRegistriesAreIndependent(t *testing.T) {
 	a, b := New(fixedPool{}), New(fixedPool{})
-	a.Observe("GET /healthz", 200, 0.001)
+	a.Observe("GET", "/healthz", 200, 0.001)
 	if strings.Contains(scrape(t, b), `route="/healthz"`) {
 		t.Fatal("a request observed by one Metrics shows in another")
 	}

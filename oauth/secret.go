@@ -29,7 +29,9 @@ func NewSecret() string {
 // secrets are stored.
 func HashSecret(s string) string {
 	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	var h [2 * sha256.Size]byte
+	hex.Encode(h[:], sum[:])
+	return string(h[:])
 }
 
 // Equal compares two secrets in time that does not depend on where they

@@ -37,6 +37,9 @@ type Cache[K comparable, V any] struct {
 	// shard's lock) for each entry that eviction drops, so that an index
 	// kept beside the cache can follow it.
 	OnEvict func(K, *V)
+	// batchHits and batchMisses count LoadMany's lookups, a batch at a
+	// time, apart from the shards' counts of single lookups.
+	batchHits, batchMisses atomic.Uint64
 }
 
 // shard is one lock's worth of a cache.
@@ -58,7 +61,7 @@ type shard[K comparable, V any] struct {
 
 // entry is a cached value and the time, in Unix nanoseconds, from which it
 // is no longer served. The value is never modified once stored: Get hands
-// out copies.
+// it out to every caller, and Put stores a copy of what it is given.
 type entry[V any] struct {
 	v       *V
 	expires int64
@@ -106,30 +109,29 @@ func (c *Cache[K, V]) shard(k K) *shard[K, V] {
 	return &c.shards[c.hash(k)>>c.shift]
 }
 
-// Get returns a copy of the live entry for k, or false when there is none
-// or it has expired at now (Unix nanoseconds).
+// Get returns the live entry for k, or false when there is none or it has
+// expired at now (Unix nanoseconds). The value is the cache's own, shared
+// with every other caller: it must not be modified.
 func (c *Cache[K, V]) Get(k K, now int64) (*V, bool) {
-	v := new(V)
-	if !c.CopyTo(k, now, v) {
-		return nil, false
+	s := c.shard(k)
+	v, ok := s.lookup(k, now)
+	if ok {
+		s.hits.Add(1)
+	} else {
+		s.misses.Add(1)
 	}
-	return v, true
+	return v, ok
 }
 
-// CopyTo copies the live entry for k to dst and reports whether there was
-// one, so that a batch can copy into one allocation.
-func (c *Cache[K, V]) CopyTo(k K, now int64, dst *V) bool {
-	s := c.shard(k)
+// lookup is Get without the counting.
+func (s *shard[K, V]) lookup(k K, now int64) (*V, bool) {
 	s.mu.RLock()
 	e, ok := s.m[k]
 	s.mu.RUnlock()
 	if !ok || now >= e.expires {
-		s.misses.Add(1)
-		return false
+		return nil, false
 	}
-	s.hits.Add(1)
-	*dst = *e.v
-	return true
+	return e.v, true
 }
 
 // Version returns the version of k's shard, to be taken before reading
@@ -200,8 +202,9 @@ func (c *Cache[K, V]) Clear() {
 	}
 }
 
-// Load returns k's value from the cache, or reads it with read and caches
-// it. Errors, not found among them, are returned and not cached.
+// Load returns k's value from the cache (shared, as with Get), or reads it
+// with read and caches it. Errors, not found among them, are returned and
+// not cached.
 func (c *Cache[K, V]) Load(ctx context.Context, k K, read func(context.Context, K) (*V, error)) (*V, error) {
 	now := c.now().UnixNano()
 	if v, ok := c.Get(k, now); ok {
@@ -218,7 +221,8 @@ func (c *Cache[K, V]) Load(ctx context.Context, k K, read func(context.Context, 
 
 // LoadMany returns the values of ids that exist, each once, in any order:
 // those cached from the cache, the others with one call of read, which are
-// then cached. key returns a value's id.
+// then cached. key returns a value's id. As with Get, the values from the
+// cache are shared and must not be modified.
 func LoadMany[V any](ctx context.Context, c *Cache[int64, V], ids []int64,
 	read func(context.Context, []int64) ([]*V, error), key func(*V) int64) ([]*V, error) {
 	if len(ids) == 0 {
@@ -226,18 +230,19 @@ func LoadMany[V any](ctx context.Context, c *Cache[int64, V], ids []int64,
 	}
 	ids = unique(ids)
 	now := c.now().UnixNano()
-	// The copies handed out share one allocation: a page of 20 would
-	// otherwise cost 20, which would dominate a hit.
-	copies := make([]V, len(ids))
 	out := make([]*V, 0, len(ids))
 	var missing []int64
 	for _, id := range ids {
-		if dst := &copies[len(out)]; c.CopyTo(id, now, dst) {
-			out = append(out, dst)
+		if v, ok := c.shard(id).lookup(id, now); ok {
+			out = append(out, v)
 		} else {
 			missing = append(missing, id)
 		}
 	}
+	// Counted once for the batch rather than once a lookup: each count
+	// is an atomic write, which cores reading at once contend for.
+	c.batchHits.Add(uint64(len(out)))
+	c.batchMisses.Add(uint64(len(missing)))
 	if len(missing) == 0 {
 		return out, nil
 	}
@@ -289,7 +294,7 @@ func (c *Cache[K, V]) Now() int64 { return c.now().UnixNano() }
 
 // Stats sums the shards' counters and sizes.
 func (c *Cache[K, V]) Stats() Stats {
-	var st Stats
+	st := Stats{Hits: c.batchHits.Load(), Misses: c.batchMisses.Load()}
 	for i := range c.shards {
 		s := &c.shards[i]
 		st.Hits += s.hits.Load()

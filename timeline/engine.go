@@ -285,7 +285,8 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	if err != nil {
 		return nil, false, err
 	}
-	windows := []window{home}
+	windows := make([]window, 1, 1+len(authors))
+	windows[0] = home
 	for _, a := range authors {
 		w, err := e.read(ctx, authorKey(a), 0, p.MaxID, n, nil)
 		if err != nil {
@@ -302,7 +303,7 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	if p.MinID != 0 && p.MinID < floor {
 		return nil, false, nil // ids just above min_id are not all known
 	}
-	candidates, trusted := merge(windows, floor, lower)
+	candidates := merge(windows, floor, lower)
 	if p.MinID != 0 {
 		slices.Reverse(candidates) // the oldest above min_id first
 	}
@@ -311,7 +312,7 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	for len(candidates) > 0 && len(page) < p.Limit {
 		chunk := candidates[:min(len(candidates), p.Limit-len(page)+4)]
 		candidates = candidates[len(chunk):]
-		found, err := e.visible(ctx, viewerID, chunk, trusted, authors)
+		found, err := e.visible(ctx, viewerID, chunk, authors)
 		if err != nil {
 			return nil, false, err
 		}
@@ -326,33 +327,62 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	return page, true, nil
 }
 
+// candidate is a status id a page may show; trusted when a home list holds
+// it, whose ids passed policy.InHome when they were delivered.
+type candidate struct {
+	id      int64
+	trusted bool
+}
+
 // merge returns the ids of windows at or above floor and above lower,
-// newest first and once each, and the set of those a trusted window holds.
-func merge(windows []window, floor, lower int64) ([]int64, map[int64]bool) {
+// newest first and once each, trusted when any trusted window holds them.
+func merge(windows []window, floor, lower int64) []candidate {
 	cut := max(floor, lower+1)
-	var out []int64
-	trusted := map[int64]bool{}
+	size := 0
+	for _, w := range windows {
+		size += len(w.ids)
+	}
+	out := make([]candidate, 0, size)
 	for _, w := range windows {
 		for _, id := range w.ids {
 			if id < cut {
 				break
 			}
-			out = append(out, id)
-			if w.trusted {
-				trusted[id] = true
-			}
+			out = append(out, candidate{id: id, trusted: w.trusted})
 		}
 	}
-	slices.SortFunc(out, newestFirst)
-	return slices.Compact(out), trusted
+	if len(windows) > 1 {
+		// Newest first, and of the same id the trusted one first, which
+		// Compact keeps.
+		slices.SortFunc(out, func(a, b candidate) int {
+			if c := newestFirst(a.id, b.id); c != 0 {
+				return c
+			}
+			switch {
+			case a.trusted == b.trusted:
+				return 0
+			case a.trusted:
+				return -1
+			}
+			return 1
+		})
+		out = slices.CompactFunc(out, func(a, b candidate) bool { return a.id == b.id })
+	}
+	return out
 }
 
-// visible reads the statuses ids (newest first) and keeps, in order, those
-// that exist and belong in the viewer's home: all those of a home list
-// (checked when delivered), and those of author lists that policy.InHome
-// allows, asking the store about the follows it needs beyond followed,
-// the merged authors the viewer follows.
-func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trusted map[int64]bool, followed []int64) ([]*starling.Status, error) {
+// visible reads the statuses of candidates (newest first, or oldest
+// first when paging up from min_id) and keeps, in that order, those that
+// exist and belong in the viewer's home: the trusted ones, and those of
+// author lists that policy.InHome allows, asking the store about the
+// follows it needs beyond followed, the merged authors the viewer follows.
+// A chunk is a page's worth, so slices searched in turn cost less than
+// maps.
+func (e *Engine) visible(ctx context.Context, viewerID int64, candidates []candidate, followed []int64) ([]*starling.Status, error) {
+	ids := make([]int64, len(candidates))
+	for i, c := range candidates {
+		ids[i] = c.id
+	}
 	found, err := e.store.StatusesByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
@@ -360,42 +390,57 @@ func (e *Engine) visible(ctx context.Context, viewerID int64, ids []int64, trust
 	// The merged authors the viewer follows are known (followedBy), so
 	// the store is asked only about the accounts that merged statuses
 	// reply to, which few do.
-	follows := make(map[int64]bool, len(followed))
-	for _, id := range followed {
-		follows[id] = true
-	}
-	byID := make(map[int64]*starling.Status, len(found))
 	var ask []int64
-	for _, s := range found {
-		byID[s.ID] = s
-		if trusted[s.ID] {
-			continue
+	found = matchFound(candidates, found, func(c candidate, s *starling.Status) bool {
+		if !c.trusted {
+			if !slices.Contains(followed, s.AccountID) {
+				ask = append(ask, s.AccountID)
+			}
+			if to := s.InReplyToAccountID; to != 0 && to != s.AccountID && to != viewerID && !slices.Contains(followed, to) {
+				ask = append(ask, to)
+			}
 		}
-		if !follows[s.AccountID] {
-			ask = append(ask, s.AccountID)
-		}
-		if to := s.InReplyToAccountID; to != 0 && to != s.AccountID && to != viewerID && !follows[to] {
-			ask = append(ask, to)
-		}
-	}
+		return true
+	})
+	follows := followed
 	if len(ask) > 0 {
 		slices.Sort(ask)
 		got, err := e.store.FollowedAmong(ctx, viewerID, slices.Compact(ask))
 		if err != nil {
 			return nil, err
 		}
-		for _, id := range got {
-			follows[id] = true
+		follows = append(slices.Clip(followed), got...)
+	}
+	v := policy.Viewer{ID: viewerID, Follows: func(id int64) bool { return slices.Contains(follows, id) }}
+	return matchFound(candidates, found, func(c candidate, s *starling.Status) bool {
+		return c.trusted || policy.InHome(v, s)
+	}), nil
+}
+
+// matchFound returns, in the order of candidates, the statuses of found
+// (read for their ids, in any order) for which keep, called with each and
+// its candidate, is true. It reorders found and reuses it for the answer.
+func matchFound(candidates []candidate, found []*starling.Status, keep func(candidate, *starling.Status) bool) []*starling.Status {
+	order := newestFirst
+	if len(candidates) > 1 && candidates[0].id < candidates[1].id {
+		order = cmp.Compare[int64]
+	}
+	slices.SortFunc(found, func(a, b *starling.Status) int { return order(a.ID, b.ID) })
+	out := found[:0]
+	for i, j := 0, 0; i < len(candidates) && j < len(found); {
+		switch c, s := candidates[i], found[j]; order(c.id, s.ID) {
+		case -1:
+			i++ // not found: deleted
+		case 1:
+			j++ // not asked for
+		default:
+			if keep(c, s) {
+				out = append(out, s)
+			}
+			i, j = i+1, j+1
 		}
 	}
-	v := policy.Viewer{ID: viewerID, Follows: func(id int64) bool { return follows[id] }}
-	out := make([]*starling.Status, 0, len(ids))
-	for _, id := range ids {
-		if s, ok := byID[id]; ok && (trusted[id] || policy.InHome(v, s)) {
-			out = append(out, s)
-		}
-	}
-	return out, nil
+	return out
 }
 
 // read reads up to n ids below maxID of the list key, rebuilding it from

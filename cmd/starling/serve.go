@@ -79,12 +79,13 @@ const idempotencyPruneInterval = time.Hour
 // reports.
 func handler(cfg Config, log *slog.Logger, a *app, draining *atomic.Bool, m *metrics.Metrics) http.Handler {
 	api := mastodon.New(mastodon.Config{
-		PublicURL:     cfg.PublicURL,
-		Registrations: cfg.Registrations,
-		RateLimits:    cfg.RateLimits,
-		Version:       version,
-		MaxBodyBytes:  cfg.MaxBodyBytes,
-		Ceiling:       cfg.CeilingEndpoint,
+		PublicURL:       cfg.PublicURL,
+		Registrations:   cfg.Registrations,
+		RateLimits:      cfg.RateLimits,
+		Version:         version,
+		MaxBodyBytes:    cfg.MaxBodyBytes,
+		Ceiling:         cfg.CeilingEndpoint,
+		RenderedEntries: cfg.CacheEntries,
 	}, mastodon.Services{
 		Store:     a.store,
 		Accounts:  a.accounts,
