@@ -19,10 +19,10 @@ import (
 
 // homeAllocsBudget is what a warm home page of 20 statuses by 20 authors
 // may allocate, in objects, through the whole handler (middleware,
-// authentication, the timeline engine, rendering, the httptest
-// recorder), as BenchmarkHomeHandler measures it; BENCHMARKS.md states
-// it. TestHomeAllocationBudget fails when a change doubles it.
-const homeAllocsBudget = 45
+// authentication, the timeline engine, rendering), as
+// BenchmarkHomeHandler measures it; BENCHMARKS.md states it.
+// TestHomeAllocationBudget fails when a change doubles it.
+const homeAllocsBudget = 35
 
 // homeBench is the API wired as `starling serve` wires it for reads: the
 // read-through cache over SQLite, the timeline engine over the in-process
@@ -71,17 +71,39 @@ func (b *homeBench) serve() *httptest.ResponseRecorder {
 	return rec
 }
 
+// discardWriter is the ResponseWriter of the benchmark: it keeps the
+// status and size and drops the body, and its header is reused, so that
+// what is measured is the handler's cost and not a recorder's buffer.
+type discardWriter struct {
+	header http.Header
+	status int
+	size   int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.header }
+func (w *discardWriter) WriteHeader(code int)        { w.status = code }
+func (w *discardWriter) Write(b []byte) (int, error) { w.size += len(b); return len(b), nil }
+
+// serveDiscarding serves the page into w, emptied first.
+func (b *homeBench) serveDiscarding(w *discardWriter) {
+	clear(w.header)
+	w.status, w.size = 0, 0
+	b.api.Server.ServeHTTP(w, b.request)
+}
+
 // BenchmarkHomeHandler is the whole handler of a warm home page: what a
 // page costs the server beyond net/http's own reading and writing.
 //
 //	go test -run '^$' -bench BenchmarkHomeHandler -benchmem ./mastodon/
 func BenchmarkHomeHandler(b *testing.B) {
 	hb := newHomeBench(b)
+	w := &discardWriter{header: http.Header{}}
 	b.ReportAllocs()
-	b.SetBytes(int64(hb.serve().Body.Len()))
+	hb.serveDiscarding(w)
+	b.SetBytes(int64(w.size))
 	for b.Loop() {
-		if rec := hb.serve(); rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
+		if hb.serveDiscarding(w); w.status != http.StatusOK {
+			b.Fatalf("status %d", w.status)
 		}
 	}
 }
@@ -91,7 +113,8 @@ func BenchmarkHomeHandler(b *testing.B) {
 // depend on the machine or its load, never time.
 func TestHomeAllocationBudget(t *testing.T) {
 	hb := newHomeBench(t)
-	allocs := testing.AllocsPerRun(200, func() { hb.serve() })
+	w := &discardWriter{header: http.Header{}}
+	allocs := testing.AllocsPerRun(200, func() { hb.serveDiscarding(w) })
 	t.Logf("a warm home page allocates %.0f objects (budget %d)", allocs, homeAllocsBudget)
 	if allocs > 2*homeAllocsBudget {
 		t.Errorf("a warm home page allocates %.0f objects, more than twice the budget of %d: "+

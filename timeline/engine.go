@@ -336,39 +336,37 @@ type candidate struct {
 
 // merge returns the ids of windows at or above floor and above lower,
 // newest first and once each, trusted when any trusted window holds them.
+// Each window is newest first already, so they are merged rather than
+// sorted: a page merges two or three.
 func merge(windows []window, floor, lower int64) []candidate {
 	cut := max(floor, lower+1)
 	size := 0
-	for _, w := range windows {
-		size += len(w.ids)
+	for i, w := range windows {
+		n, _ := slices.BinarySearchFunc(w.ids, cut-1, newestFirst) // the ids at or above cut
+		windows[i].ids = w.ids[:n]
+		size += n
 	}
 	out := make([]candidate, 0, size)
-	for _, w := range windows {
-		for _, id := range w.ids {
-			if id < cut {
-				break
+	for {
+		// The newest id at the head of any window, trusted if any window
+		// holding it is; every window holding it moves past it.
+		next := candidate{id: -1}
+		for _, w := range windows {
+			if len(w.ids) > 0 && w.ids[0] > next.id {
+				next.id = w.ids[0]
 			}
-			out = append(out, candidate{id: id, trusted: w.trusted})
 		}
-	}
-	if len(windows) > 1 {
-		// Newest first, and of the same id the trusted one first, which
-		// Compact keeps.
-		slices.SortFunc(out, func(a, b candidate) int {
-			if c := newestFirst(a.id, b.id); c != 0 {
-				return c
+		if next.id < 0 {
+			return out
+		}
+		for i, w := range windows {
+			if len(w.ids) > 0 && w.ids[0] == next.id {
+				next.trusted = next.trusted || w.trusted
+				windows[i].ids = w.ids[1:]
 			}
-			switch {
-			case a.trusted == b.trusted:
-				return 0
-			case a.trusted:
-				return -1
-			}
-			return 1
-		})
-		out = slices.CompactFunc(out, func(a, b candidate) bool { return a.id == b.id })
+		}
+		out = append(out, next)
 	}
-	return out
 }
 
 // visible reads the statuses of candidates (newest first, or oldest

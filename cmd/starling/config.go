@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/logbuf"
 	"github.com/starling-social/starling/mastodon"
 	"github.com/starling-social/starling/snowflake"
 )
@@ -312,10 +313,19 @@ func envName(flagName string) string {
 // newLogger writes to w in the configured format and level; records
 // logged with a request's context carry its request id.
 func newLogger(c Config, w io.Writer) *slog.Logger {
+	return slog.New(mastodon.WithRequestIDs(logHandler(c, w)))
+}
+
+// newBufferedLogger is newLogger writing through w's buffer, which
+// warnings and errors write out at once.
+func newBufferedLogger(c Config, w *logbuf.Writer) *slog.Logger {
+	return slog.New(mastodon.WithRequestIDs(logbuf.Handler(logHandler(c, w), w, slog.LevelWarn)))
+}
+
+func logHandler(c Config, w io.Writer) slog.Handler {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if c.LogFormat == "json" {
-		h = slog.NewJSONHandler(w, opts)
+		return slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(mastodon.WithRequestIDs(h))
+	return slog.NewTextHandler(w, opts)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/inmem"
+	"github.com/starling-social/starling/logbuf"
 	"github.com/starling-social/starling/mastodon"
 	"github.com/starling-social/starling/metrics"
 	"github.com/starling-social/starling/storecache"
@@ -30,7 +31,23 @@ func runServe(ctx context.Context, args []string, stderr io.Writer, lookupEnv fu
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, stderr)
+	// The log is buffered (package logbuf): an access line per request
+	// would otherwise cost a write system call per request. Whatever
+	// waits is written out when serve returns.
+	out := logbuf.New(stderr)
+	logCtx, stopLog := context.WithCancel(context.Background())
+	ticker := time.NewTicker(logbuf.Interval)
+	flushed := make(chan struct{})
+	go func() {
+		out.Run(logCtx, ticker.C)
+		close(flushed)
+	}()
+	defer func() {
+		ticker.Stop()
+		stopLog()
+		<-flushed
+	}()
+	log := newBufferedLogger(cfg, out)
 	a, err := openApp(ctx, cfg, log)
 	if err != nil {
 		return err
