@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/starling-social/starling"
 	"github.com/starling-social/starling/shardcache"
@@ -106,12 +107,27 @@ func accountRenderSource(a *starling.Account) starling.Account {
 	}
 }
 
+// sameString reports whether a and b are one string in memory, not only
+// equal: comparing a string with itself is a pointer comparison, where
+// comparing equal copies reads them both.
+func sameString(a, b string) bool {
+	return len(a) == len(b) && (len(a) == 0 || unsafe.StringData(a) == unsafe.StringData(b))
+}
+
 // renderedStatusOf returns st's kept rendering, rendering and keeping it
 // when there is none or it was made from other fields. It returns nil when
 // the status cannot be rendered by the fast encoder (never, with the
 // entities as they are), and the caller then encodes the entity.
 func (s *Server) renderedStatusOf(st *starling.Status, author *starling.Account) *renderedStatus {
 	if r, ok := s.rendered.statuses.Get(st.ID, 0); ok && statusRenderedFrom(&r.src, r.authorUsername, st, author) {
+		if !sameString(r.src.Content, st.Content) {
+			// The same text, read again (the read-through cache's entry
+			// expired): keep it instead, so that the next comparison is of
+			// one string with itself, which costs nothing.
+			fresh := *r
+			fresh.src = statusRenderSource(st)
+			s.rendered.statuses.Put(st.ID, &fresh, s.rendered.statuses.Version(st.ID), 0)
+		}
 		return r
 	}
 	e := s.statusEntityWith(st, author, Account{}, nil)
@@ -140,6 +156,11 @@ func (s *Server) renderedStatusOf(st *starling.Status, author *starling.Account)
 // when there is none or it was made from other fields.
 func (s *Server) renderedAccountOf(a *starling.Account) *renderedAccount {
 	if r, ok := s.rendered.accounts.Get(a.ID, 0); ok && accountRenderedFrom(&r.src, a) {
+		if !sameString(r.src.NoteHTML, a.NoteHTML) {
+			fresh := *r // as for statuses
+			fresh.src = accountRenderSource(a)
+			s.rendered.accounts.Put(a.ID, &fresh, s.rendered.accounts.Version(a.ID), 0)
+		}
 		return r
 	}
 	e := s.accountEntity(a)

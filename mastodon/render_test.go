@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +282,29 @@ func TestStatusListLeavesOutMissingAuthors(t *testing.T) {
 				t.Errorf("got  %s\nwant %s", got, want)
 			}
 		})
+	}
+}
+
+// TestRenderedKeepsTheNewestCopy checks that a status or account read
+// again (equal, but new strings, as after the read-through cache's entry
+// expired) takes the place of the one the rendering was compared with, so
+// that later comparisons are of strings with themselves.
+func TestRenderedKeepsTheNewestCopy(t *testing.T) {
+	s := renderServer(t, 10)
+	g := domainGen{rand.New(rand.NewPCG(9, 10))}
+	author := g.account(1)
+	author.NoteHTML = "<p>bio</p>"
+	st := g.status(2, author)
+	st.Content = "<p>text</p>"
+	s.appendStatusJSON(nil, st, author, nil)
+
+	again, authorAgain := *st, *author
+	again.Content, authorAgain.NoteHTML = strings.Clone(st.Content), strings.Clone(author.NoteHTML)
+	sameRendering(t, s, "read again", &again, &authorAgain, nil)
+	if r, ok := s.rendered.statuses.Get(st.ID, 0); !ok || !sameString(r.src.Content, again.Content) {
+		t.Error("the status's rendering is still compared with the older copy")
+	}
+	if r, ok := s.rendered.accounts.Get(author.ID, 0); !ok || !sameString(r.src.NoteHTML, authorAgain.NoteHTML) {
+		t.Error("the account's rendering is still compared with the older copy")
 	}
 }

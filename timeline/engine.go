@@ -303,15 +303,28 @@ func (e *Engine) cachedHome(ctx context.Context, viewerID int64, p starling.Page
 	if p.MinID != 0 && p.MinID < floor {
 		return nil, false, nil // ids just above min_id are not all known
 	}
-	candidates := merge(windows, floor, lower)
+	m := newMerger(windows, floor, lower)
+	var all []candidate // paging up from min_id: every candidate, the oldest first
 	if p.MinID != 0 {
-		slices.Reverse(candidates) // the oldest above min_id first
+		all = m.next(nil, m.size)
+		slices.Reverse(all)
 	}
 
 	page := make([]*starling.Status, 0, p.Limit)
-	for len(candidates) > 0 && len(page) < p.Limit {
-		chunk := candidates[:min(len(candidates), p.Limit-len(page)+4)]
-		candidates = candidates[len(chunk):]
+	chunk := make([]candidate, 0, p.Limit+4)
+	for len(page) < p.Limit {
+		// A page's worth and a few more, for statuses deleted or left out
+		// by policy; most pages need one chunk.
+		want := p.Limit - len(page) + 4
+		if p.MinID != 0 {
+			n := min(len(all), want)
+			chunk, all = all[:n], all[n:]
+		} else {
+			chunk = m.next(chunk[:0], want)
+		}
+		if len(chunk) == 0 {
+			break
+		}
 		found, err := e.visible(ctx, viewerID, chunk, authors)
 		if err != nil {
 			return nil, false, err
@@ -334,39 +347,50 @@ type candidate struct {
 	trusted bool
 }
 
-// merge returns the ids of windows at or above floor and above lower,
-// newest first and once each, trusted when any trusted window holds them.
-// Each window is newest first already, so they are merged rather than
-// sorted: a page merges two or three.
-func merge(windows []window, floor, lower int64) []candidate {
+// merger merges windows, each newest first, into candidates newest first
+// and once each, trusted when any trusted window holds them: rather than
+// sorted whole, they are merged as far as a page needs, which is mostly
+// the first two dozen of hundreds.
+type merger struct {
+	windows []window
+	size    int // how many ids the windows hold at the start: the most next can give
+}
+
+// newMerger merges the ids of windows at or above floor and above lower.
+func newMerger(windows []window, floor, lower int64) *merger {
 	cut := max(floor, lower+1)
-	size := 0
+	m := &merger{windows: windows}
 	for i, w := range windows {
 		n, _ := slices.BinarySearchFunc(w.ids, cut-1, newestFirst) // the ids at or above cut
 		windows[i].ids = w.ids[:n]
-		size += n
+		m.size += n
 	}
-	out := make([]candidate, 0, size)
-	for {
+	return m
+}
+
+// next appends up to n more candidates to dst.
+func (m *merger) next(dst []candidate, n int) []candidate {
+	for range n {
 		// The newest id at the head of any window, trusted if any window
 		// holding it is; every window holding it moves past it.
-		next := candidate{id: -1}
-		for _, w := range windows {
-			if len(w.ids) > 0 && w.ids[0] > next.id {
-				next.id = w.ids[0]
+		c := candidate{id: -1}
+		for _, w := range m.windows {
+			if len(w.ids) > 0 && w.ids[0] > c.id {
+				c.id = w.ids[0]
 			}
 		}
-		if next.id < 0 {
-			return out
+		if c.id < 0 {
+			break
 		}
-		for i, w := range windows {
-			if len(w.ids) > 0 && w.ids[0] == next.id {
-				next.trusted = next.trusted || w.trusted
-				windows[i].ids = w.ids[1:]
+		for i, w := range m.windows {
+			if len(w.ids) > 0 && w.ids[0] == c.id {
+				c.trusted = c.trusted || w.trusted
+				m.windows[i].ids = w.ids[1:]
 			}
 		}
-		out = append(out, next)
+		dst = append(dst, c)
 	}
+	return dst
 }
 
 // visible reads the statuses of candidates (newest first, or oldest
