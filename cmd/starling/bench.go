@@ -15,13 +15,15 @@ import (
 // runBench dispatches `starling bench seed` and `starling bench run`.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	if len(args) == 0 {
-		return usageError{errors.New("bench needs a subcommand: seed or run")}
+		return usageError{errors.New("bench needs a subcommand: seed, run or ratio")}
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "seed":
 		return runBenchSeed(ctx, rest, stdout, stderr, lookupEnv)
 	case "run":
 		return runBenchRun(ctx, rest, stdout, stderr, lookupEnv)
+	case "ratio":
+		return runBenchRatio(ctx, rest, stdout, stderr, lookupEnv)
 	default:
 		return usageError{fmt.Errorf("unknown bench command %q", cmd)}
 	}

@@ -33,6 +33,8 @@ Usage:
   starling admin token --username U [--scopes "read write follow"]
                                      print a new access token for the account
   starling bench seed|run [flags]    seed a follow graph for load tests; drive a server with load
+  starling bench ratio --url U --path P [--token T] [flags]
+                                     measure a page with wrk beside a bare handler serving its bytes
   starling version                   print the version
   starling help                      print this help
 
