@@ -12,7 +12,7 @@ import (
 	"github.com/starling-social/starling/loadtest"
 )
 
-// runBench dispatches `starling bench seed` and `starling bench run`.
+// runBench dispatches `starling bench seed`, `starling bench run` and `starling bench ratio`.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer, lookupEnv func(string) (string, bool)) error {
 	if len(args) == 0 {
 		return usageError{errors.New("bench needs a subcommand: seed, run or ratio")}
