@@ -41,10 +41,13 @@ type renderCache struct {
 }
 
 func newRenderCache(maxEntries int) renderCache {
-	return renderCache{
+	c := renderCache{
 		statuses: shardcache.New[int64, renderedStatus](maxEntries, 0, time.Now, shardcache.HashID),
 		accounts: shardcache.New[int64, renderedAccount](maxEntries, 0, time.Now, shardcache.HashID),
 	}
+	// A page looks up forty renderings; their hits are not reported.
+	c.statuses.Uncounted, c.accounts.Uncounted = true, true
+	return c
 }
 
 // renderedStatus is a status's JSON without its spliced parts (json), the

@@ -40,6 +40,11 @@ type Cache[K comparable, V any] struct {
 	// batchHits and batchMisses count LoadMany's lookups, a batch at a
 	// time, apart from the shards' counts of single lookups.
 	batchHits, batchMisses atomic.Uint64
+	// Uncounted, when set before the cache is used, keeps Get from
+	// counting hits and misses for Stats: each count is an atomic write
+	// to the shard, which cores reading the same entries contend for, and
+	// a cache nobody reports on need not pay it.
+	Uncounted bool
 }
 
 // shard is one lock's worth of a cache.
@@ -115,9 +120,11 @@ func (c *Cache[K, V]) shard(k K) *shard[K, V] {
 func (c *Cache[K, V]) Get(k K, now int64) (*V, bool) {
 	s := c.shard(k)
 	v, ok := s.lookup(k, now)
-	if ok {
+	switch {
+	case c.Uncounted:
+	case ok:
 		s.hits.Add(1)
-	} else {
+	default:
 		s.misses.Add(1)
 	}
 	return v, ok
