@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,20 +78,36 @@ func (f *fakeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("min_id") != "" {
 			f.hits["home from min_id"]++
 		}
-		var b bytes.Buffer
-		b.WriteString("[")
+		// The newest 40 posts past the delay; from min_id, as the
+		// visibility polls ask, the oldest ones above it (up to limit),
+		// which a fast run posting many may have pushed below the newest.
 		now := time.Now()
-		n := 0
-		for i := len(f.posts) - 1; i >= 0 && n < 40; i-- {
+		var page []fakePost
+		minID, _ := strconv.ParseInt(r.URL.Query().Get("min_id"), 10, 64)
+		limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+		if err != nil || limit <= 0 || limit > 40 {
+			limit = 40
+		}
+		for i := range f.posts {
+			if minID == 0 {
+				i = len(f.posts) - 1 - i // newest first
+			}
 			p := f.posts[i]
-			if f.hide || now.Sub(p.at) < f.delay {
+			if len(page) == limit || minID != 0 && p.id <= minID || f.hide || now.Sub(p.at) < f.delay {
 				continue
 			}
-			if n > 0 {
+			page = append(page, p)
+		}
+		if minID != 0 {
+			slices.Reverse(page)
+		}
+		var b bytes.Buffer
+		b.WriteString("[")
+		for i, p := range page {
+			if i > 0 {
 				b.WriteString(",")
 			}
 			fmt.Fprintf(&b, `{"id":"%d","content":"x","account":{"id":"%d"}}`, p.id, f.m.AccountID(p.author))
-			n++
 		}
 		b.WriteString("]")
 		w.Write(b.Bytes())
