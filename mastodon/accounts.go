@@ -137,7 +137,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, s.accountEntity(a))
+	return ok(w, &accountAnswer{s: s, a: a})
 }
 
 // getAccounts is GET /api/v1/accounts?id[]=…: several accounts at once,
@@ -158,15 +158,15 @@ func (s *Server) getAccounts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]Account, 0, len(ids))
+	out := make([]*starling.Account, 0, len(ids))
 	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
 		if a, ok := found[id]; ok && a.Visible() && !seen[id] {
 			seen[id] = true
-			out = append(out, s.accountEntity(a))
+			out = append(out, a)
 		}
 	}
-	return ok(w, out)
+	return ok(w, &accountsAnswer{s: s, list: out})
 }
 
 // lookupAccount is GET /api/v1/accounts/lookup?acct=user[@this-host].
@@ -183,7 +183,7 @@ func (s *Server) lookupAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return ok(w, s.accountEntity(a))
+	return ok(w, &accountAnswer{s: s, a: a})
 }
 
 // defaultSearchLimit is Mastodon's default page of account search results.
@@ -233,11 +233,7 @@ func (s *Server) searchAccounts(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	out := make([]Account, 0, len(found))
-	for _, a := range found {
-		out = append(out, s.accountEntity(a))
-	}
-	return ok(w, out)
+	return ok(w, &accountsAnswer{s: s, list: found})
 }
 
 // followedOnly keeps the accounts the viewer follows.

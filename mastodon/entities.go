@@ -385,11 +385,11 @@ func relationshipEntity(r starling.Relationship) Relationship {
 	}
 }
 
-// edgeEntities renders edges' accounts in order.
-func (s *Server) edgeEntities(edges []starling.Edge) []Account {
-	out := make([]Account, 0, len(edges))
+// edgeAccounts renders edges' accounts in order.
+func (s *Server) edgeAccounts(edges []starling.Edge) *accountsAnswer {
+	list := make([]*starling.Account, 0, len(edges))
 	for _, e := range edges {
-		out = append(out, s.accountEntity(e.Account))
+		list = append(list, e.Account)
 	}
-	return out
+	return &accountsAnswer{s: s, list: list}
 }

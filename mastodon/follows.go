@@ -94,7 +94,7 @@ func (s *Server) accountList(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	s.setEdgeLink(w, r, edges)
-	return ok(w, s.edgeEntities(edges))
+	return ok(w, s.edgeAccounts(edges))
 }
 
 func (s *Server) followRequests(w http.ResponseWriter, r *http.Request) error {
@@ -107,7 +107,7 @@ func (s *Server) followRequests(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.setEdgeLink(w, r, edges)
-	return ok(w, s.edgeEntities(edges))
+	return ok(w, s.edgeAccounts(edges))
 }
 
 // accountPage reads the paging parameters of a list of accounts, whose

@@ -334,13 +334,13 @@ func (l *statusList) appendJSON(dst []byte) []byte {
 	return append(dst, ']')
 }
 
-// accountList is a list of accounts rendered for anyone to see.
-type accountList struct {
+// accountsAnswer is a list of accounts rendered for anyone to see.
+type accountsAnswer struct {
 	s    *Server
 	list []*starling.Account
 }
 
-func (l *accountList) appendJSON(dst []byte) []byte {
+func (l *accountsAnswer) appendJSON(dst []byte) []byte {
 	dst = append(dst, '[')
 	for i, a := range l.list {
 		if i > 0 {
