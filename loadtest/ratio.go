@@ -1,7 +1,6 @@
 package loadtest
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -96,8 +95,8 @@ type RatioReport struct {
 	// Content-Type as the server sent it: what the bare handler serves.
 	PageBytes   int    `json:"page_bytes"`
 	ContentType string `json:"content_type"`
-	// Commands are the wrk command lines run, as a shell would take them,
-	// with the token as $TOKEN: a token does not belong in a results file.
+	// Commands are the wrk command lines run, as a shell would take them;
+	// tokens are in the script, never on a command line or in this file.
 	Commands RatioCommands `json:"wrk_commands"`
 	Rounds   []RatioRound  `json:"rounds"`
 	// MedianRatio is the median over the rounds of the server's requests
@@ -249,10 +248,20 @@ func MeasureRatio(ctx context.Context, cfg RatioConfig) (*RatioReport, error) {
 		rep.Commands.Script = fmt.Sprintf("a Lua script, removed after the run: each request carries the next of %d accounts' "+
 			"tokens in turn, spread over the manifest's accounts as bench run picks active users", len(tokens))
 	}
-	serverArgs := wrkArgs(cfg, script, token, rep.URL)
-	bareArgs := wrkArgs(cfg, script, token, rep.BareURL)
-	rep.Commands.Server = commandLine(wrk, serverArgs, token)
-	rep.Commands.Bare = commandLine(wrk, bareArgs, token)
+	if script == "" && token != "" {
+		// The one token goes in a script too, set once as a header (no
+		// Lua runs per request): on wrk's command line it would be in the
+		// process list for the whole run.
+		if script, err = writeHeaderScript(token); err != nil {
+			return nil, err
+		}
+		defer os.Remove(script)
+		rep.Commands.Script = "a Lua script, removed after the run, that gives every request the token's Authorization header"
+	}
+	serverArgs := wrkArgs(cfg, script, rep.URL)
+	bareArgs := wrkArgs(cfg, script, rep.BareURL)
+	rep.Commands.Server = commandLine(wrk, serverArgs)
+	rep.Commands.Bare = commandLine(wrk, bareArgs)
 
 	if cfg.Warmup > 0 {
 		if cfg.Progress != nil {
@@ -260,7 +269,7 @@ func MeasureRatio(ctx context.Context, cfg RatioConfig) (*RatioReport, error) {
 		}
 		warm := cfg
 		warm.Duration = cfg.Warmup
-		if _, err := runWrk(ctx, wrk, wrkArgs(warm, script, token, rep.URL)); err != nil {
+		if _, err := runWrk(ctx, wrk, wrkArgs(warm, script, rep.URL)); err != nil {
 			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 	}
@@ -429,6 +438,37 @@ func serveBare(p page) (string, func(), error) {
 	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
 }
 
+// writeHeaderScript writes the Lua script that gives every wrk request
+// token's Authorization header, set once when wrk loads it, and returns
+// its path. The file, like every os.CreateTemp file, is readable by its
+// owner only.
+func writeHeaderScript(token string) (string, error) {
+	if strings.ContainsAny(token, "]\n\r") {
+		return "", errors.New("the token holds characters a Lua string cannot take as they are")
+	}
+	return writeScript(`-- Written by starling bench ratio: every request carries this bearer token.
+wrk.headers["Authorization"] = [[Bearer ` + token + `]]
+`)
+}
+
+// writeScript writes a Lua script for wrk to a new temporary file and
+// returns its path.
+func writeScript(script string) (string, error) {
+	f, err := os.CreateTemp("", "starling-bench-ratio-*.lua")
+	if err != nil {
+		return "", fmt.Errorf("wrk script: %w", err)
+	}
+	_, err = f.WriteString(script)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("wrk script: %w", err)
+	}
+	return f.Name(), nil
+}
+
 // writeTokenScript writes the Lua script that has each wrk request carry
 // the next of tokens in turn, and returns its path. The requests are
 // formatted once per thread in init, so that a request costs wrk a table
@@ -436,20 +476,16 @@ func serveBare(p page) (string, func(), error) {
 // are one long string, split in init: a table of a hundred thousand
 // string constants is more than a Lua function may hold.
 func writeTokenScript(tokens []string) (string, error) {
-	f, err := os.CreateTemp("", "starling-bench-ratio-*.lua")
-	if err != nil {
-		return "", fmt.Errorf("wrk script: %w", err)
-	}
-	w := bufio.NewWriter(f)
-	w.WriteString(`-- Written by starling bench ratio: each request carries the next
+	var b strings.Builder
+	b.WriteString(`-- Written by starling bench ratio: each request carries the next
 -- of these bearer tokens in turn.
 local tokens = [[
 `)
 	for _, t := range tokens {
-		w.WriteString(t)
-		w.WriteByte('\n')
+		b.WriteString(t)
+		b.WriteByte('\n')
 	}
-	w.WriteString(`]]
+	b.WriteString(`]]
 local requests = {}
 local count = 0
 local turn = 0
@@ -466,32 +502,20 @@ function request()
   return requests[turn]
 end
 `)
-	err = w.Flush()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("wrk script: %w", err)
-	}
-	return f.Name(), nil
+	return writeScript(b.String())
 }
 
-// wrkArgs are wrk's arguments for one run against url: with script, the
-// tokens come from it; otherwise the one token, if any, is a plain
-// header, which wrk builds into every request at no cost per request.
-func wrkArgs(cfg RatioConfig, script, token, url string) []string {
+// wrkArgs are wrk's arguments for one run against url, with the Lua
+// script that sets the requests' tokens, if any.
+func wrkArgs(cfg RatioConfig, script, url string) []string {
 	args := []string{
 		"-t", strconv.Itoa(cfg.Threads),
 		"-c", strconv.Itoa(cfg.Connections),
 		"-d", strconv.Itoa(int(cfg.Duration/time.Second)) + "s",
 		"--latency",
 	}
-	switch {
-	case script != "":
+	if script != "" {
 		args = append(args, "-s", script)
-	case token != "":
-		args = append(args, "-H", "Authorization: Bearer "+token)
 	}
 	return append(args, url)
 }
@@ -604,18 +628,13 @@ func median(values []float64) float64 {
 // shellSafe matches arguments a shell takes as they are.
 var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_./:=@%+,-]+$`)
 
-// commandLine is program and args as a shell command. The token, where
-// an argument holds it, is written $TOKEN inside double quotes: the line
-// still runs once TOKEN is set, and the results file holds no secret.
-func commandLine(program string, args []string, token string) string {
+// commandLine is program and args as a shell command.
+func commandLine(program string, args []string) string {
 	words := make([]string, 0, len(args)+1)
 	for _, a := range append([]string{program}, args...) {
-		switch {
-		case token != "" && strings.Contains(a, token) && !strings.ContainsAny(a, "\"\\`$"):
-			words = append(words, `"`+strings.ReplaceAll(a, token, "$TOKEN")+`"`)
-		case shellSafe.MatchString(a):
+		if shellSafe.MatchString(a) {
 			words = append(words, a)
-		default:
+		} else {
 			words = append(words, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
 		}
 	}
@@ -694,9 +713,6 @@ func (rep *RatioReport) WriteText(w io.Writer) error {
 		len(rep.Rounds), rep.MedianRatio, 100*rep.MedianRatio)
 
 	b.WriteString("\nwrk command lines")
-	if rep.TokenSource != "none" && rep.ActiveUsers == 0 {
-		fmt.Fprintf(b, " (TOKEN: %s)", rep.token())
-	}
 	fmt.Fprintf(b, ":\n  starling: %s\n  bare:     %s\n", rep.Commands.Server, rep.Commands.Bare)
 	if rep.Commands.Script != "" {
 		fmt.Fprintf(b, "  script:   %s\n", rep.Commands.Script)

@@ -25,29 +25,46 @@ const size = 32 << 10
 // It is safe for concurrent use; each Write is kept whole.
 type Writer struct {
 	mu  sync.Mutex
+	dst io.Writer
 	buf *bufio.Writer
 }
 
 // New returns a Writer that writes to w.
-func New(w io.Writer) *Writer { return &Writer{buf: bufio.NewWriterSize(w, size)} }
+func New(w io.Writer) *Writer { return &Writer{dst: w, buf: bufio.NewWriterSize(w, size)} }
 
 // Write buffers p, writing out what was buffered first when p does not fit.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(p) > w.buf.Available() && w.buf.Buffered() > 0 {
-		if err := w.buf.Flush(); err != nil {
+		if err := w.flush(); err != nil {
 			return 0, err
 		}
 	}
-	return w.buf.Write(p)
+	n, err := w.buf.Write(p)
+	if err != nil {
+		w.buf.Reset(w.dst)
+	}
+	return n, err
 }
 
 // Flush writes out what is buffered.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.buf.Flush()
+	return w.flush()
+}
+
+// flush writes out what is buffered. A failed write loses what was
+// buffered, not the log: bufio.Writer would otherwise refuse every later
+// write, and one hiccup of standard error would silence the server for
+// good. w.mu is held.
+func (w *Writer) flush() error {
+	err := w.buf.Flush()
+	if err != nil {
+		w.buf.Reset(w.dst)
+	}
+	return err
 }
 
 // Run flushes the buffer each time tick delivers, until ctx is done, and

@@ -3,6 +3,7 @@ package logbuf
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -94,5 +95,39 @@ func TestRun(t *testing.T) {
 	<-done
 	if got := dst.String(); got != "one\ntwo\n" {
 		t.Fatalf("after Run ended the destination holds %q", got)
+	}
+}
+
+// failingOnce fails its first write and takes the others.
+type failingOnce struct {
+	lockedBuffer
+	failed bool
+}
+
+func (f *failingOnce) Write(p []byte) (int, error) {
+	if !f.failed {
+		f.failed = true
+		return 0, errors.New("write failed")
+	}
+	return f.lockedBuffer.Write(p)
+}
+
+// TestWriteFailureIsNotForever checks that a failed write loses the lines
+// it carried, not every line after it.
+func TestWriteFailureIsNotForever(t *testing.T) {
+	dst := &failingOnce{}
+	w := New(dst)
+	_, _ = w.Write([]byte("lost\n"))
+	if err := w.Flush(); err == nil {
+		t.Fatal("the failed write was not reported")
+	}
+	if _, err := w.Write([]byte("kept\n")); err != nil {
+		t.Fatalf("a write after a failed one: %v", err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatalf("a flush after a failed one: %v", err)
+	}
+	if got := dst.String(); got != "kept\n" {
+		t.Fatalf("the destination holds %q, want the line written after the failure", got)
 	}
 }

@@ -342,6 +342,8 @@ func appendAccount(dst []byte, a *Account, live *int) ([]byte, error) {
 		dst = appendFields(dst, src.Fields)
 		dst = append(dst, `,"follow_requests_count":`...)
 		dst = strconv.AppendInt(dst, src.FollowRequestsCount, 10)
+		dst = append(dst, `,"indexable":`...)
+		dst = strconv.AppendBool(dst, src.Indexable)
 		dst = append(dst, '}')
 	}
 	if r := a.Role; r != nil {

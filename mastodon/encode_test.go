@@ -369,7 +369,7 @@ func (g entityGen) account() Account {
 	}
 	if g.r.IntN(3) == 0 {
 		a.Source = &AccountSource{Privacy: g.string(), Sensitive: g.r.IntN(2) == 0, Language: g.string(),
-			Note: g.string(), Fields: g.fields(), FollowRequestsCount: g.int()}
+			Note: g.string(), Fields: g.fields(), FollowRequestsCount: g.int(), Indexable: g.r.IntN(2) == 0}
 	}
 	if g.r.IntN(3) == 0 {
 		a.Role = &AccountRole{ID: g.string(), Name: g.string(), Color: g.string(), Permissions: g.string(),

@@ -91,6 +91,9 @@ type AccountSource struct {
 	Note                string         `json:"note"`
 	Fields              []AccountField `json:"fields"`
 	FollowRequestsCount int64          `json:"follow_requests_count"`
+	// Indexable is whether public posts may be searched by anyone: the
+	// account's discoverable setting, as in the public entity.
+	Indexable bool `json:"indexable"`
 }
 
 // AccountRole is Mastodon's Role entity.
@@ -161,6 +164,7 @@ func (s *Server) credentialAccountEntity(a *starling.Account, followRequests int
 		Note:                a.Note,
 		Fields:              fields,
 		FollowRequestsCount: followRequests,
+		Indexable:           a.Discoverable,
 	}
 	e.Role = roleEntity(a.Role)
 	return e

@@ -38,12 +38,15 @@ import (
 type renderCache struct {
 	statuses *shardcache.Cache[int64, renderedStatus]
 	accounts *shardcache.Cache[int64, renderedAccount]
+	// now is the clock of refreshes, in Unix nanoseconds; tests set it.
+	now func() int64
 }
 
 func newRenderCache(maxEntries int) renderCache {
 	c := renderCache{
 		statuses: shardcache.New[int64, renderedStatus](maxEntries, 0, time.Now, shardcache.HashID),
 		accounts: shardcache.New[int64, renderedAccount](maxEntries, 0, time.Now, shardcache.HashID),
+		now:      func() int64 { return time.Now().UnixNano() },
 	}
 	// A page looks up forty renderings; their hits are not reported.
 	c.statuses.Uncounted, c.accounts.Uncounted = true, true
@@ -58,6 +61,7 @@ type renderedStatus struct {
 	viewer                  int
 	src                     starling.Status // only the fields statusRenderedFrom compares
 	authorUsername          string
+	kept                    int64 // when src was taken, in Unix nanoseconds
 }
 
 // renderedAccount is an account's JSON up to its live fields, and what it
@@ -65,6 +69,7 @@ type renderedStatus struct {
 type renderedAccount struct {
 	json []byte // ends before `,"last_status_at":`
 	src  starling.Account
+	kept int64 // when src was taken, in Unix nanoseconds
 }
 
 // statusRenderedFrom reports whether the status entity rendered from a by
@@ -110,6 +115,17 @@ func accountRenderSource(a *starling.Account) starling.Account {
 	}
 }
 
+// refreshEvery is how often at most a kept rendering takes the newest
+// copy of what it was rendered from. Values read by SQL rather than
+// through the read-through cache (public, hashtag and account timelines,
+// threads) are new copies on every request: replacing the kept one each
+// time would cost a write and an allocation a status, for nothing.
+const refreshEvery = time.Second
+
+// refreshDue reports whether a rendering kept at kept (Unix nanoseconds)
+// may take a newer copy of its source now.
+func (c *renderCache) refreshDue(kept int64) bool { return c.now()-kept >= int64(refreshEvery) }
+
 // sameString reports whether a and b are one string in memory, not only
 // equal: comparing a string with itself is a pointer comparison, where
 // comparing equal copies reads them both.
@@ -123,12 +139,12 @@ func sameString(a, b string) bool {
 // entities as they are), and the caller then encodes the entity.
 func (s *Server) renderedStatusOf(st *starling.Status, author *starling.Account) *renderedStatus {
 	if r, ok := s.rendered.statuses.Get(st.ID, 0); ok && statusRenderedFrom(&r.src, r.authorUsername, st, author) {
-		if !sameString(r.src.Content, st.Content) {
+		if !sameString(r.src.Content, st.Content) && s.rendered.refreshDue(r.kept) {
 			// The same text, read again (the read-through cache's entry
-			// expired): keep it instead, so that the next comparison is of
-			// one string with itself, which costs nothing.
+			// expired): keep it instead, so that the next comparisons are
+			// of one string with itself, which costs nothing.
 			fresh := *r
-			fresh.src = statusRenderSource(st)
+			fresh.src, fresh.kept = statusRenderSource(st), s.rendered.now()
 			s.rendered.statuses.Put(st.ID, &fresh, s.rendered.statuses.Version(st.ID), 0)
 		}
 		return r
@@ -143,7 +159,7 @@ func (s *Server) renderedStatusOf(st *starling.Status, author *starling.Account)
 	// where a part went, less the parts cut before it.
 	b := make([]byte, 0, len(full)-(m.accountEnd-m.account)-(m.countsEnd-m.counts)-(m.reblogEnd-m.reblog))
 	b = append(b, full[:m.account]...)
-	r := &renderedStatus{account: len(b), src: statusRenderSource(st), authorUsername: author.Username}
+	r := &renderedStatus{account: len(b), src: statusRenderSource(st), authorUsername: author.Username, kept: s.rendered.now()}
 	b = append(b, full[m.accountEnd:m.counts]...)
 	r.counts = len(b)
 	b = append(b, full[m.countsEnd:m.reblog]...)
@@ -159,9 +175,9 @@ func (s *Server) renderedStatusOf(st *starling.Status, author *starling.Account)
 // when there is none or it was made from other fields.
 func (s *Server) renderedAccountOf(a *starling.Account) *renderedAccount {
 	if r, ok := s.rendered.accounts.Get(a.ID, 0); ok && accountRenderedFrom(&r.src, a) {
-		if !sameString(r.src.NoteHTML, a.NoteHTML) {
+		if !sameString(r.src.NoteHTML, a.NoteHTML) && s.rendered.refreshDue(r.kept) {
 			fresh := *r // as for statuses
-			fresh.src = accountRenderSource(a)
+			fresh.src, fresh.kept = accountRenderSource(a), s.rendered.now()
 			s.rendered.accounts.Put(a.ID, &fresh, s.rendered.accounts.Version(a.ID), 0)
 		}
 		return r
@@ -172,7 +188,7 @@ func (s *Server) renderedAccountOf(a *starling.Account) *renderedAccount {
 	if err != nil || live < 0 {
 		return nil
 	}
-	r := &renderedAccount{json: full[:live:live], src: accountRenderSource(a)}
+	r := &renderedAccount{json: full[:live:live], src: accountRenderSource(a), kept: s.rendered.now()}
 	s.rendered.accounts.Put(a.ID, r, s.rendered.accounts.Version(a.ID), 0)
 	return r
 }

@@ -288,9 +288,13 @@ func TestStatusListLeavesOutMissingAuthors(t *testing.T) {
 // TestRenderedKeepsTheNewestCopy checks that a status or account read
 // again (equal, but new strings, as after the read-through cache's entry
 // expired) takes the place of the one the rendering was compared with, so
-// that later comparisons are of strings with themselves.
+// that later comparisons are of strings with themselves; and that it does
+// so at most once a second, since values read by SQL are new copies on
+// every request.
 func TestRenderedKeepsTheNewestCopy(t *testing.T) {
 	s := renderServer(t, 10)
+	clock := int64(1_000_000_000)
+	s.rendered.now = func() int64 { return clock }
 	g := domainGen{rand.New(rand.NewPCG(9, 10))}
 	author := g.account(1)
 	author.NoteHTML = "<p>bio</p>"
@@ -298,13 +302,31 @@ func TestRenderedKeepsTheNewestCopy(t *testing.T) {
 	st.Content = "<p>text</p>"
 	s.appendStatusJSON(nil, st, author, nil)
 
-	again, authorAgain := *st, *author
-	again.Content, authorAgain.NoteHTML = strings.Clone(st.Content), strings.Clone(author.NoteHTML)
-	sameRendering(t, s, "read again", &again, &authorAgain, nil)
-	if r, ok := s.rendered.statuses.Get(st.ID, 0); !ok || !sameString(r.src.Content, again.Content) {
-		t.Error("the status's rendering is still compared with the older copy")
+	kept := func() (string, string) {
+		rs, ok := s.rendered.statuses.Get(st.ID, 0)
+		ra, ok2 := s.rendered.accounts.Get(author.ID, 0)
+		if !ok || !ok2 {
+			t.Fatal("no kept rendering")
+		}
+		return rs.src.Content, ra.src.NoteHTML
 	}
-	if r, ok := s.rendered.accounts.Get(author.ID, 0); !ok || !sameString(r.src.NoteHTML, authorAgain.NoteHTML) {
-		t.Error("the account's rendering is still compared with the older copy")
+	for _, tc := range []struct {
+		name    string
+		advance time.Duration
+		taken   bool
+	}{
+		{"within the second", refreshEvery - 1, false},
+		{"a second after", 1, true},
+		{"just after taking one", 1, false},
+	} {
+		clock += int64(tc.advance)
+		again, authorAgain := *st, *author
+		again.Content, authorAgain.NoteHTML = strings.Clone(st.Content), strings.Clone(author.NoteHTML)
+		sameRendering(t, s, tc.name, &again, &authorAgain, nil)
+		content, note := kept()
+		if sameString(content, again.Content) != tc.taken || sameString(note, authorAgain.NoteHTML) != tc.taken {
+			t.Errorf("%s: the newer copy taken: %v and %v, want %v", tc.name,
+				sameString(content, again.Content), sameString(note, authorAgain.NoteHTML), tc.taken)
+		}
 	}
 }

@@ -40,7 +40,8 @@ type Config struct {
 	MaxBodyBytes int64
 	// Ceiling serves GET /api/v1/starling/ceiling (ceiling.go), the fixed
 	// page the load tool measures as the most the HTTP stack can serve.
-	Ceiling bool // RenderedEntries bounds how many statuses, and how many accounts,
+	Ceiling bool
+	// RenderedEntries bounds how many statuses, and how many accounts,
 	// have their rendered JSON kept (render.go); DefaultRenderedEntries
 	// when zero or less.
 	RenderedEntries int

@@ -203,7 +203,7 @@ func bindConfig(fs *flag.FlagSet, c *Config) {
 			c.TimelineCacheMB = n
 			return nil
 		})
-	fs.Func("cache-entries", fmt.Sprintf("`number` of statuses, of accounts and of tokens each that the read-through cache keeps (default %d)", c.CacheEntries),
+	fs.Func("cache-entries", fmt.Sprintf("`number` of statuses, of accounts and of tokens each that the read-through cache keeps, and of statuses and of accounts each whose rendered JSON is kept (default %d)", c.CacheEntries),
 		func(s string) error {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 {
