@@ -1,6 +1,7 @@
 package mastodon
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"time"
@@ -188,7 +189,8 @@ func (s *Server) renderedAccountOf(a *starling.Account) *renderedAccount {
 	if err != nil || live < 0 {
 		return nil
 	}
-	r := &renderedAccount{json: full[:live:live], src: accountRenderSource(a), kept: s.rendered.now()}
+	// A copy of its own, so that the rest of full's array is not kept too.
+	r := &renderedAccount{json: bytes.Clone(full[:live]), src: accountRenderSource(a), kept: s.rendered.now()}
 	s.rendered.accounts.Put(a.ID, r, s.rendered.accounts.Version(a.ID), 0)
 	return r
 }
