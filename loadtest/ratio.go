@@ -178,7 +178,7 @@ var errWrkNotFound = errors.New("wrk not found: apt-get install wrk")
 // is returned only when there is nothing to report: no wrk, no page, a
 // wrk that failed to run, or a cancelled ctx.
 func MeasureRatio(ctx context.Context, cfg RatioConfig) (*RatioReport, error) {
-	if err := cfg.check(); err != nil {
+	if err := cfg.Check(); err != nil {
 		return nil, err
 	}
 	wrk := cfg.Wrk
@@ -308,8 +308,9 @@ func MeasureRatio(ctx context.Context, cfg RatioConfig) (*RatioReport, error) {
 	return rep, nil
 }
 
-// check refuses settings wrk or the run could not make sense of.
-func (cfg *RatioConfig) check() error {
+// Check refuses settings wrk or the run could not make sense of, before
+// anything is fetched or run. MeasureRatio checks too.
+func (cfg *RatioConfig) Check() error {
 	switch {
 	case !strings.HasPrefix(cfg.Path, "/"):
 		return fmt.Errorf("path %q: want an absolute path, starting with /", cfg.Path)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/starling-social/starling/loadtest"
@@ -72,7 +71,6 @@ func runBenchRatio(ctx context.Context, args []string, stdout, stderr io.Writer,
 	if err := f.check(); err != nil {
 		return usageError{err}
 	}
-
 	cfg := loadtest.RatioConfig{
 		BaseURL:     f.url,
 		Path:        f.path,
@@ -84,6 +82,9 @@ func runBenchRatio(ctx context.Context, args []string, stdout, stderr io.Writer,
 		Warmup:      f.warmup,
 		Rounds:      f.rounds,
 		Progress:    stderr,
+	}
+	if err := cfg.Check(); err != nil {
+		return usageError{err}
 	}
 	if f.manifest != "" {
 		m, err := loadtest.LoadManifest(f.manifest)
@@ -106,27 +107,13 @@ func runBenchRatio(ctx context.Context, args []string, stdout, stderr io.Writer,
 	return rep.Err()
 }
 
-// check refuses settings the run could not make sense of, before the
-// page is fetched.
+// check refuses the flags that only the command knows of, before the
+// page is fetched; RatioConfig.Check refuses the rest.
 func (f *benchRatioFlags) check() error {
 	if p, err := url.Parse(f.url); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
 		return fmt.Errorf("--url %q: want an http or https URL", f.url)
 	}
 	switch {
-	case !strings.HasPrefix(f.path, "/"):
-		return fmt.Errorf("--path %q: want a path starting with /", f.path)
-	case f.threads < 1:
-		return errors.New("--threads must be at least 1")
-	case f.connections < f.threads:
-		return errors.New("--connections must be at least --threads (wrk gives each thread its own)")
-	case f.duration < time.Second || f.duration%time.Second != 0:
-		return errors.New("--duration must be whole seconds, at least 1s (wrk counts in seconds)")
-	case f.warmup < 0 || f.warmup%time.Second != 0:
-		return errors.New("--warmup must be whole seconds (wrk counts in seconds), or 0 for none")
-	case f.rounds < 1:
-		return errors.New("--rounds must be at least 1")
-	case f.activeUsers < 0:
-		return errors.New("--active-users must not be negative")
 	case f.activeUsers > 0 && f.manifest == "":
 		return errors.New("--active-users needs --manifest, whose accounts' tokens the requests rotate over")
 	case f.out == "":
