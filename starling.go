@@ -136,6 +136,10 @@ type Status struct {
 
 	CreatedAt time.Time
 	EditedAt  time.Time // zero when never edited
+	// PinnedAt is when its author pinned it to their profile; zero when
+	// not pinned. Only the author may pin a status, so it is the status's
+	// own, read with it, and shown (as the entity's pinned) to the author.
+	PinnedAt time.Time
 
 	RepliesCount    int64 // public and unlisted replies only, which everyone may see
 	ReblogsCount    int64

@@ -114,7 +114,8 @@ type OAuthStore interface {
 // checks that each query agrees with policy.CanView.
 type StatusStore interface {
 	// CreateStatus inserts s (its ID, CreatedAt, Content, Mentions and Tags
-	// are set by the caller) with its mentions and tags and updates the
+	// are set by the caller; it starts unpinned, whatever its PinnedAt
+	// says) with its mentions and tags and updates the
 	// counts, all in one transaction. As in Mastodon, the counts show only
 	// what anyone may learn exists: a status that is not direct adds one to
 	// the author's StatusesCount and sets LastStatusAt, and a public or
@@ -132,11 +133,29 @@ type StatusStore interface {
 	StatusByID(ctx context.Context, id int64) (*Status, error)
 	// StatusesByIDs returns the statuses that exist, in any order.
 	StatusesByIDs(ctx context.Context, ids []int64) ([]*Status, error)
-	// DeleteStatus deletes the status and reverses the counts it added
-	// (LastStatusAt stays), and records a FanoutDelete job in the same
+	// DeleteStatus deletes the status, and its pin with it, and reverses
+	// the counts it added (LastStatusAt stays), and records a FanoutDelete job in the same
 	// transaction.
 	// Replies to it stay, with InReplyToID still naming it.
 	DeleteStatus(ctx context.Context, id int64) error
+	// PinStatus pins the status statusID to the profile of accountID, its
+	// author, at the current time, unless it is pinned already (pinning
+	// twice is not an error and keeps the first PinnedAt). PinnedAt is
+	// later than that of every other status the account has pinned, so
+	// that the pins keep the order they were made in even within one
+	// clock tick. It is ENOTFOUND when accountID wrote no status statusID,
+	// and ECONFLICT, writing nothing, when the account already has max
+	// statuses pinned: the count is taken in the write transaction, with
+	// the author's row locked, so that concurrent pins never exceed max.
+	// Which statuses may be pinned (not direct ones) is the caller's rule.
+	PinStatus(ctx context.Context, accountID, statusID int64, max int) error
+	// UnpinStatus unpins the status statusID if accountID wrote it and
+	// pinned it; otherwise it does nothing and is not an error.
+	UnpinStatus(ctx context.Context, accountID, statusID int64) error
+	// PinnedStatuses is the statuses accountID has pinned that viewerID (0
+	// when anonymous) may see (policy.CanView), most recently pinned first.
+	// There is no paging: an account pins only a few.
+	PinnedStatuses(ctx context.Context, accountID, viewerID int64) ([]*Status, error)
 	// PruneIdempotencyKeys deletes the idempotency keys claimed before
 	// olderThan and returns how many it deleted. CreateStatus ignores keys
 	// older than IdempotencyWindow but never deletes them, so without

@@ -55,6 +55,13 @@ func newTestAPI(t testing.TB) *testAPI { return newTestAPIWith(t, nil) }
 // default test configuration.
 func newTestAPIWith(t testing.TB, configure func(*Config)) *testAPI {
 	t.Helper()
+	return newTestAPIOver(t, configure, func(db starling.Store) starling.Store { return db })
+}
+
+// newTestAPIOver is newTestAPIWith with the services over wrap(db): the
+// read-through cache of production, say. api.Store stays db itself.
+func newTestAPIOver(t testing.TB, configure func(*Config), wrap func(starling.Store) starling.Store) *testAPI {
+	t.Helper()
 	ctx := context.Background()
 	db, ids := sqlitetest.Open(t), sqlitetest.IDs(t)
 	public, _ := url.Parse("https://starling.test")
@@ -62,15 +69,16 @@ func newTestAPIWith(t testing.TB, configure func(*Config)) *testAPI {
 	if configure != nil {
 		configure(&cfg)
 	}
-	accts := accounts.New(db, ids, cfg.PublicURL.String())
+	store := wrap(db)
+	accts := accounts.New(store, ids, cfg.PublicURL.String())
 	accts.SetHashParams(testHashParams)
 	svc := Services{
-		Store:     db,
+		Store:     store,
 		Accounts:  accts,
-		OAuth:     oauth.New(db, ids, accts),
-		Statuses:  statuses.New(db, ids, cfg.PublicURL.String(), nil),
-		Follows:   follows.New(db, nil),
-		Timelines: timeline.New(db, timeline.NewStoreHome(db)),
+		OAuth:     oauth.New(store, ids, accts),
+		Statuses:  statuses.New(store, ids, cfg.PublicURL.String(), nil),
+		Follows:   follows.New(store, nil),
+		Timelines: timeline.New(store, timeline.NewStoreHome(store)),
 		Limiter:   inmem.NewRateLimiter(),
 	}
 	api := &testAPI{Server: New(cfg, svc, testLogger(t)), Store: db, Svc: svc, Cfg: cfg, IDs: ids}

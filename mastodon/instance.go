@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/starling-social/starling"
+	"github.com/starling-social/starling/statuses"
 	"github.com/starling-social/starling/timeline"
 )
 
@@ -259,7 +260,7 @@ func (s *Server) instanceV2(w http.ResponseWriter, r *http.Request) error {
 		"configuration": map[string]any{
 			"urls": map[string]any{"streaming": s.streamingURL(), "status": nil, "about": nil,
 				"privacy_policy": nil, "terms_of_service": nil},
-			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": 0},
+			"accounts":          map[string]int{"max_featured_tags": 0, "max_pinned_statuses": statuses.MaxPins},
 			"statuses":          statusesConfig(),
 			"media_attachments": mediaConfig(),
 			"polls":             pollsConfig(),

@@ -261,8 +261,9 @@ func (s *Server) appendStatusWith(dst []byte, st *starling.Status, author *starl
 
 // statusViewer is what a status entity tells its viewer about their own
 // dealings with it. Anonymous viewers are told nothing: the fields are
-// left out. Nothing can be favourited, reblogged, muted, bookmarked or
-// pinned yet, so each flag is false.
+// left out. Nothing can be favourited, reblogged, muted or bookmarked
+// yet, so those flags are false; pinned is the status's own PinnedAt,
+// shown to its author only.
 type statusViewer struct {
 	signedIn                                         bool
 	author                                           bool // the viewer wrote the status: only then is pinned shown
@@ -273,7 +274,8 @@ func statusViewerOf(st *starling.Status, viewer *starling.Account) statusViewer 
 	if viewer == nil {
 		return statusViewer{}
 	}
-	return statusViewer{signedIn: true, author: viewer.ID == st.AccountID}
+	author := viewer.ID == st.AccountID
+	return statusViewer{signedIn: true, author: author, pinned: author && !st.PinnedAt.IsZero()}
 }
 
 // setOn sets v's fields on the entity e.

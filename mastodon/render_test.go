@@ -111,6 +111,9 @@ func (g domainGen) status(id int64, author *starling.Account) *starling.Status {
 	for range g.r.IntN(3) {
 		st.Tags = append(st.Tags, g.str())
 	}
+	if g.r.IntN(2) == 0 {
+		st.PinnedAt = g.time()
+	}
 	return st
 }
 
@@ -155,8 +158,11 @@ func TestRenderedNeverStale(t *testing.T) {
 
 	for _, v := range variants(t, reflect.ValueOf(*st)) {
 		changed := v.value.Interface().(starling.Status)
-		sameRendering(t, s, "status before", st, author, viewer) // keeps the unchanged rendering
-		sameRendering(t, s, "status."+v.path, &changed, author, viewer)
+		// The author too, who is shown what others are not (pinned).
+		for _, viewer := range []*starling.Account{viewer, author} {
+			sameRendering(t, s, "status before", st, author, viewer) // keeps the unchanged rendering
+			sameRendering(t, s, "status."+v.path, &changed, author, viewer)
+		}
 	}
 	for _, v := range variants(t, reflect.ValueOf(*author)) {
 		changed := v.value.Interface().(starling.Account)

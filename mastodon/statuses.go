@@ -17,6 +17,9 @@ func (s *Server) statusRoutes() {
 	s.handle("DELETE /api/v1/statuses/{id}", userOnly, "write:statuses", s.deleteStatus)
 	s.handle("GET /api/v1/statuses/{id}/context", anyone, "read:statuses", s.statusContext)
 	s.handle("GET /api/v1/statuses/{id}/source", userOnly, "read:statuses", s.statusSource)
+	// Pins change the profile, hence Mastodon's write:accounts.
+	s.handle("POST /api/v1/statuses/{id}/pin", userOnly, "write:accounts", s.pinStatus)
+	s.handle("POST /api/v1/statuses/{id}/unpin", userOnly, "write:accounts", s.unpinStatus)
 }
 
 // postStatus publishes a status. Features Starling does not have yet
@@ -190,6 +193,35 @@ func (s *Server) statusSource(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return ok(w, StatusSource{ID: snowflake.Format(st.ID), Text: st.Text, SpoilerText: st.SpoilerText})
+}
+
+// pinStatus pins one of the caller's statuses to their profile and
+// answers it, pinned.
+func (s *Server) pinStatus(w http.ResponseWriter, r *http.Request) error {
+	return s.pinAction(w, r, s.svc.Statuses.Pin)
+}
+
+// unpinStatus unpins a status and answers it.
+func (s *Server) unpinStatus(w http.ResponseWriter, r *http.Request) error {
+	return s.pinAction(w, r, s.svc.Statuses.Unpin)
+}
+
+// pinAction runs pin or unpin on the status of the path and answers it.
+func (s *Server) pinAction(w http.ResponseWriter, r *http.Request,
+	do func(ctx context.Context, viewerID, id int64) (*starling.Status, error)) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	st, err := do(r.Context(), viewerID(r), id)
+	if err != nil {
+		return err
+	}
+	e, err := s.renderStatus(r, st)
+	if err != nil {
+		return err
+	}
+	return ok(w, e)
 }
 
 // renderStatus renders one status for the request's viewer, with its

@@ -162,9 +162,12 @@ func (s *Server) getTag(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, s.tagEntity(name))
 }
 
-// accountStatuses serves an account's statuses. Nothing can be pinned
-// yet, so pinned=true is empty; there are no reblogs, so exclude_reblogs
-// changes nothing. tagged keeps the statuses with that hashtag.
+// accountStatuses serves an account's statuses. pinned=true answers the
+// account's pinned statuses that the viewer may see, most recently pinned
+// first: all of them, since there are at most statuses.MaxPins, with no
+// Link header, whatever the paging parameters say. There are no reblogs,
+// so exclude_reblogs changes nothing. tagged keeps the statuses with that
+// hashtag.
 func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -189,12 +192,20 @@ func (s *Server) accountStatuses(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if pinned {
+		list, err := s.svc.Statuses.Pinned(r.Context(), q.ViewerID, id)
+		if err != nil {
+			return err
+		}
+		answer, err := s.renderStatuses(r.Context(), list, viewerOf(r))
+		if err != nil {
+			return err
+		}
+		return ok(w, answer)
+	}
 	list, err := s.svc.Timelines.Account(r.Context(), q, page)
 	if err != nil {
 		return err
-	}
-	if pinned {
-		return ok(w, []Status{})
 	}
 	return s.statusPage(w, r, list)
 }

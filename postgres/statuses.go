@@ -17,15 +17,16 @@ func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 		vis       string
 		createdAt time.Time
 		editedAt  *time.Time
+		pinnedAt  *time.Time
 	)
 	err := row.Scan(&s.ID, &s.AccountID, &s.Text, &s.Content, &s.SpoilerText, &s.Sensitive, &vis,
 		&s.Language, &s.InReplyToID, &s.InReplyToAccountID, &s.ApplicationID, &createdAt, &editedAt,
-		&s.RepliesCount, &s.ReblogsCount, &s.FavouritesCount)
+		&s.RepliesCount, &s.ReblogsCount, &s.FavouritesCount, &pinnedAt)
 	if err != nil {
 		return nil, err
 	}
 	s.Visibility = starling.Visibility(vis)
-	s.CreatedAt, s.EditedAt = sqlstore.NormTime(createdAt), fromNullTime(editedAt)
+	s.CreatedAt, s.EditedAt, s.PinnedAt = sqlstore.NormTime(createdAt), fromNullTime(editedAt), fromNullTime(pinnedAt)
 	return &s, nil
 }
 
@@ -39,7 +40,7 @@ func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 // The window is measured from s.CreatedAt, which the caller sets to the
 // time of posting.
 func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyKey string) (*starling.Status, error) {
-	s.CreatedAt, s.EditedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt)
+	s.CreatedAt, s.EditedAt, s.PinnedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt), time.Time{}
 	var prior int64
 	err := db.write(ctx, func(tx pgx.Tx) error {
 		if idempotencyKey != "" {
@@ -165,6 +166,51 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 	})
 	if err != nil {
 		return dbError(err, "delete status")
+	}
+	return nil
+}
+
+// PinStatus locks the author's row first, so that concurrent pins of one
+// account take turns and each counts the pins the others made; the row
+// is locked before the status, the order DeleteStatus takes them in.
+func (db *DB) PinStatus(ctx context.Context, accountID, statusID int64, max int) error {
+	err := db.write(ctx, func(tx pgx.Tx) error {
+		var locked int64
+		err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE id = $1 FOR UPDATE`, accountID).Scan(&locked)
+		if isNoRows(err) {
+			return sqlstore.NotFound()
+		}
+		if err != nil {
+			return err
+		}
+		var pinned *time.Time
+		err = tx.QueryRow(ctx, sqlstore.PinOf, accountID, statusID).Scan(&pinned)
+		if isNoRows(err) {
+			return sqlstore.NotFound()
+		}
+		if err != nil || pinned != nil {
+			return err
+		}
+		var n int64
+		var last *time.Time
+		if err := tx.QueryRow(ctx, sqlstore.CountPins, accountID).Scan(&n, &last); err != nil {
+			return err
+		}
+		if n >= int64(max) {
+			return sqlstore.PinLimit(max)
+		}
+		_, err = tx.Exec(ctx, sqlstore.Pin, accountID, statusID, sqlstore.PinTime(time.Now(), fromNullTime(last)))
+		return err
+	})
+	if err != nil {
+		return dbError(err, "pin status")
+	}
+	return nil
+}
+
+func (db *DB) UnpinStatus(ctx context.Context, accountID, statusID int64) error {
+	if _, err := db.pool.Exec(ctx, sqlstore.Unpin, accountID, statusID); err != nil {
+		return starling.Internal(err, "unpin status")
 	}
 	return nil
 }

@@ -27,15 +27,16 @@ func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 		vis       string
 		createdAt int64
 		editedAt  sql.NullInt64
+		pinnedAt  sql.NullInt64
 	)
 	err := row.Scan(&s.ID, &s.AccountID, &s.Text, &s.Content, &s.SpoilerText, &s.Sensitive, &vis,
 		&s.Language, &s.InReplyToID, &s.InReplyToAccountID, &s.ApplicationID, &createdAt, &editedAt,
-		&s.RepliesCount, &s.ReblogsCount, &s.FavouritesCount)
+		&s.RepliesCount, &s.ReblogsCount, &s.FavouritesCount, &pinnedAt)
 	if err != nil {
 		return nil, err
 	}
 	s.Visibility = starling.Visibility(vis)
-	s.CreatedAt, s.EditedAt = fromMS(createdAt), fromNullMS(editedAt)
+	s.CreatedAt, s.EditedAt, s.PinnedAt = fromMS(createdAt), fromNullMS(editedAt), fromNullMS(pinnedAt)
 	return &s, nil
 }
 
@@ -47,7 +48,7 @@ func scanStatus(row sqlstore.Scanner) (*starling.Status, error) {
 // key is less than an hour old and is returned instead. The window is
 // measured from s.CreatedAt, which the caller sets to the time of posting.
 func (db *DB) CreateStatus(ctx context.Context, s *starling.Status, idempotencyKey string) (*starling.Status, error) {
-	s.CreatedAt, s.EditedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt)
+	s.CreatedAt, s.EditedAt, s.PinnedAt = sqlstore.NormTime(s.CreatedAt), sqlstore.NormTime(s.EditedAt), time.Time{}
 	var prior int64
 	err := db.write(ctx, func(tx wtx) error {
 		if idempotencyKey != "" {
@@ -143,6 +144,43 @@ func (db *DB) DeleteStatus(ctx context.Context, id int64) error {
 	})
 	if err != nil {
 		return dbError(err, "delete status")
+	}
+	return nil
+}
+
+// PinStatus pins the status in the single writer's transaction, which
+// no other write interleaves with, so the count it reads stays true until
+// it commits.
+func (db *DB) PinStatus(ctx context.Context, accountID, statusID int64, max int) error {
+	err := db.write(ctx, func(tx wtx) error {
+		var pinned sql.NullInt64
+		err := tx.QueryRowContext(ctx, sqlstore.PinOf, accountID, statusID).Scan(&pinned)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sqlstore.NotFound()
+		}
+		if err != nil || pinned.Valid {
+			return err
+		}
+		var n int64
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, sqlstore.CountPins, accountID).Scan(&n, &last); err != nil {
+			return err
+		}
+		if n >= int64(max) {
+			return sqlstore.PinLimit(max)
+		}
+		_, err = tx.ExecContext(ctx, sqlstore.Pin, accountID, statusID, ms(sqlstore.PinTime(time.Now(), fromNullMS(last))))
+		return err
+	})
+	if err != nil {
+		return dbError(err, "pin status")
+	}
+	return nil
+}
+
+func (db *DB) UnpinStatus(ctx context.Context, accountID, statusID int64) error {
+	if _, err := db.w.ExecContext(ctx, sqlstore.Unpin, accountID, statusID); err != nil {
+		return starling.Internal(err, "unpin status")
 	}
 	return nil
 }

@@ -83,6 +83,12 @@ func (r Reads) StatusByID(ctx context.Context, id int64) (*starling.Status, erro
 	return ss[0], nil
 }
 
+// PinnedStatuses reads the account's pins that the viewer may see (the
+// PinnedStatuses query): at most a few rows, so not paged.
+func (r Reads) PinnedStatuses(ctx context.Context, accountID, viewerID int64) ([]*starling.Status, error) {
+	return r.statuses(ctx, "pinned statuses", PinnedStatuses, viewerID, accountID)
+}
+
 // HomeTimeline pages through the HomeTimeline condition, policy.InHome in
 // SQL, which reads the (account_id, id) index of the viewer and each
 // followee.

@@ -67,6 +67,23 @@ func NotFound() error {
 	return starling.Errorf(starling.ENOTFOUND, "Record not found")
 }
 
+// PinTime is the PinnedAt of a new pin made at now by an account whose
+// latest pin is last (zero when none): now, as stored, or a millisecond
+// after last if the clock has not passed it, so that the pins of one
+// account keep the order they were made in.
+func PinTime(now, last time.Time) time.Time {
+	now = NormTime(now)
+	if !last.IsZero() && !now.After(last) {
+		return NormTime(last).Add(time.Millisecond)
+	}
+	return now
+}
+
+// PinLimit is the error of a pin beyond the account's limit.
+func PinLimit(max int) error {
+	return starling.Errorf(starling.ECONFLICT, "At most %d statuses may be pinned", max)
+}
+
 // KeyDigest is how an idempotency key is stored: the header that carries
 // it may hold any bytes, of any length, and a digest fits the column and its
 // index whatever they are.

@@ -14,7 +14,7 @@ const (
 	// StatusCols are a status's columns, the table aliased s.
 	StatusCols = `s.id, s.account_id, s.text, s.content, s.spoiler_text, s.sensitive, s.visibility,
 	s.language, s.in_reply_to_id, s.in_reply_to_account_id, s.application_id, s.created_at, s.edited_at,
-	s.replies_count, s.reblogs_count, s.favourites_count`
+	s.replies_count, s.reblogs_count, s.favourites_count, s.pinned_at`
 
 	// AppCols are an OAuth app's columns.
 	AppCols = `id, name, website, redirect_uris, scopes, client_id, client_secret_hash, created_at`
@@ -100,6 +100,28 @@ const (
 
 	// AddReply counts one more reply to the status $1.
 	AddReply = `UPDATE statuses SET replies_count = replies_count + 1 WHERE id = $1`
+
+	// PinOf selects the pinned_at of the status $2 if the account $1
+	// wrote it (no row otherwise).
+	PinOf = `SELECT pinned_at FROM statuses WHERE id = $2 AND account_id = $1`
+
+	// CountPins counts the statuses the account $1 has pinned and selects
+	// the latest pinned_at among them (NULL when none), from the partial
+	// index of pins.
+	CountPins = `SELECT count(*), max(pinned_at) FROM statuses WHERE account_id = $1 AND pinned_at IS NOT NULL`
+
+	// Pin pins the status $2 of the account $1 at $3, unless it is pinned.
+	Pin = `UPDATE statuses SET pinned_at = $3 WHERE id = $2 AND account_id = $1 AND pinned_at IS NULL`
+
+	// Unpin unpins the status $2 of the account $1.
+	Unpin = `UPDATE statuses SET pinned_at = NULL WHERE id = $2 AND account_id = $1 AND pinned_at IS NOT NULL`
+
+	// PinnedStatuses selects the StatusCols of the statuses the account
+	// $2 has pinned that the viewer $1 may see, most recently pinned
+	// first, from the partial index of pins.
+	PinnedStatuses = `SELECT ` + StatusCols + ` FROM statuses s
+	WHERE s.account_id = $2 AND s.pinned_at IS NOT NULL AND ` + VisibleTo + `
+	ORDER BY s.pinned_at DESC, s.id DESC`
 )
 
 // Conditions on statuses (aliased s) for the timelines.

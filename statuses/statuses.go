@@ -1,6 +1,6 @@
 // Package statuses is the use-case layer for posts: composing (length,
-// mentions, hashtags, rendering), reading with visibility checks, threads
-// and deleting.
+// mentions, hashtags, rendering), reading with visibility checks, threads,
+// deleting and pinning.
 //
 // Mentions are explicit: only @username written in the text mentions
 // someone, and only when an approved local account has that username;
@@ -364,4 +364,77 @@ func (s *Service) Context(ctx context.Context, viewerID, id int64) (ancestors, d
 		return nil, nil, err
 	}
 	return visible(v, ancestors), visible(v, descendants), nil
+}
+
+// MaxPins is how many statuses an account may pin to its profile at once,
+// as in Mastodon.
+const MaxPins = 5
+
+// Mastodon's texts for the pins it refuses.
+const (
+	pinOwnership = "Validation failed: Someone else's post cannot be pinned"
+	pinDirect    = "Validation failed: Posts that are only visible to mentioned users cannot be pinned"
+	pinLimit     = "Validation failed: You have already pinned the maximum number of posts"
+)
+
+// Pin pins the status id to the profile of viewerID, and returns it as
+// pinned. The status must be visible to the viewer (else ENOTFOUND, as if
+// it did not exist), written by the viewer and not direct, and the viewer
+// may have at most MaxPins pinned (else EINVALID with Mastodon's text).
+// Pinning a pinned status changes nothing.
+func (s *Service) Pin(ctx context.Context, viewerID, id int64) (*starling.Status, error) {
+	st, err := s.Get(ctx, viewerID, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st.AccountID != viewerID:
+		return nil, starling.Errorf(starling.EINVALID, pinOwnership)
+	case st.Visibility == starling.VisibilityDirect:
+		return nil, starling.Errorf(starling.EINVALID, pinDirect)
+	}
+	err = s.store.PinStatus(ctx, viewerID, id, MaxPins)
+	if starling.ErrorCode(err) == starling.ECONFLICT {
+		return nil, starling.Errorf(starling.EINVALID, pinLimit)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.store.StatusByID(ctx, id)
+}
+
+// Unpin unpins the status id from the profile of viewerID and returns it.
+// It must be visible to the viewer (else ENOTFOUND); one that is not
+// pinned, or not the viewer's, is returned as it is, as in Mastodon.
+func (s *Service) Unpin(ctx context.Context, viewerID, id int64) (*starling.Status, error) {
+	if _, err := s.Get(ctx, viewerID, id); err != nil {
+		return nil, err
+	}
+	if err := s.store.UnpinStatus(ctx, viewerID, id); err != nil {
+		return nil, err
+	}
+	return s.store.StatusByID(ctx, id)
+}
+
+// Pinned returns the statuses accountID has pinned that viewerID (0 when
+// anonymous) may see, most recently pinned first; ENOTFOUND when the
+// account does not exist or awaits approval.
+func (s *Service) Pinned(ctx context.Context, viewerID, accountID int64) ([]*starling.Status, error) {
+	a, err := s.store.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Visible() {
+		return nil, starling.Errorf(starling.ENOTFOUND, "Record not found")
+	}
+	list, err := s.store.PinnedStatuses(ctx, accountID, viewerID)
+	if err != nil {
+		return nil, err
+	}
+	// The store filters in SQL; the policy is asked again, as for threads.
+	v, err := s.viewer(ctx, viewerID, list)
+	if err != nil {
+		return nil, err
+	}
+	return visible(v, list), nil
 }

@@ -458,3 +458,91 @@ func TestList(t *testing.T) {
 		})
 	}
 }
+
+// TestPins checks the rules of pinning: who may pin what, the limit, and
+// who sees the pins.
+func TestPins(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	author, follower, stranger := e.audience(t)
+	direct := e.post(t, author, statuses.CreateInput{Text: "@follower psst", Visibility: "direct"})
+	private := e.post(t, author, statuses.CreateInput{Text: "followers only", Visibility: "private"})
+	theirs := e.post(t, stranger, statuses.CreateInput{Text: "mine"})
+	hidden := e.post(t, stranger, statuses.CreateInput{Text: "secret", Visibility: "private"})
+
+	for _, tc := range []struct {
+		name    string
+		viewer  *starling.Account
+		status  *starling.Status
+		errCode string
+		message string
+	}{
+		{"someone else's", author, theirs, starling.EINVALID, "Validation failed: Someone else's post cannot be pinned"},
+		{"hidden from the viewer", author, hidden, starling.ENOTFOUND, "Record not found"},
+		{"direct", author, direct, starling.EINVALID, "Validation failed: Posts that are only visible to mentioned users cannot be pinned"},
+		{"direct, seen by its recipient", follower, direct, starling.EINVALID, "Validation failed: Someone else's post cannot be pinned"},
+		{"missing", author, &starling.Status{ID: e.ids.Next()}, starling.ENOTFOUND, "Record not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.svc.Pin(ctx, tc.viewer.ID, tc.status.ID)
+			if code(err) != tc.errCode || starling.ErrorMessage(err) != tc.message {
+				t.Errorf("Pin: %v, want %s %q", err, tc.errCode, tc.message)
+			}
+			_, err = e.svc.Unpin(ctx, tc.viewer.ID, tc.status.ID)
+			if want := tc.errCode == starling.ENOTFOUND; (code(err) == starling.ENOTFOUND) != want {
+				t.Errorf("Unpin: %v, want not found %v", err, want)
+			}
+		})
+	}
+
+	st, err := e.svc.Pin(ctx, author.ID, private.ID)
+	if err != nil || st.PinnedAt.IsZero() {
+		t.Fatalf("Pin of a private status: %+v, %v; want it pinned", st, err)
+	}
+	var pinned []int64
+	for i := range statuses.MaxPins - 1 {
+		st := e.post(t, author, statuses.CreateInput{Text: "pin " + string(rune('a'+i))})
+		if _, err := e.svc.Pin(ctx, author.ID, st.ID); err != nil {
+			t.Fatalf("Pin %d: %v", i, err)
+		}
+		pinned = append([]int64{st.ID}, pinned...)
+	}
+	sixth := e.post(t, author, statuses.CreateInput{Text: "one too many"})
+	if _, err := e.svc.Pin(ctx, author.ID, sixth.ID); starling.ErrorMessage(err) !=
+		"Validation failed: You have already pinned the maximum number of posts" || code(err) != starling.EINVALID {
+		t.Errorf("a sixth Pin: %v, want the limit's 422", err)
+	}
+	if st, err := e.svc.Pin(ctx, author.ID, private.ID); err != nil || st.PinnedAt.IsZero() {
+		t.Errorf("pinning a pinned status at the limit: %v", err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		viewer int64
+		want   []int64
+	}{
+		{"author", author.ID, append(slices.Clone(pinned), private.ID)},
+		{"follower", follower.ID, append(slices.Clone(pinned), private.ID)},
+		{"stranger", stranger.ID, pinned},
+		{"anonymous", 0, pinned},
+	} {
+		list, err := e.svc.Pinned(ctx, tc.viewer, author.ID)
+		if err != nil || !slices.Equal(ids(list), tc.want) {
+			t.Errorf("Pinned seen by %s: %v, %v; want %v", tc.name, ids(list), err, tc.want)
+		}
+	}
+	if _, err := e.svc.Pinned(ctx, 0, e.ids.Next()); code(err) != starling.ENOTFOUND {
+		t.Errorf("Pinned of a missing account: %v, want not found", err)
+	}
+
+	st, err = e.svc.Unpin(ctx, author.ID, private.ID)
+	if err != nil || !st.PinnedAt.IsZero() {
+		t.Errorf("Unpin: %+v, %v; want it unpinned", st, err)
+	}
+	if st, err = e.svc.Unpin(ctx, author.ID, private.ID); err != nil || !st.PinnedAt.IsZero() {
+		t.Errorf("Unpin twice: %v", err)
+	}
+	if _, err := e.svc.Pin(ctx, author.ID, sixth.ID); err != nil {
+		t.Errorf("Pin after an unpin: %v", err)
+	}
+}

@@ -20,6 +20,8 @@
 //     replies count);
 //   - DeleteStatus: the status, its author and its parent, which it reads
 //     first to know them;
+//   - PinStatus, UnpinStatus: the status, whose PinnedAt changes (so that
+//     its author's next read shows the pin at once);
 //   - Follow, Unfollow, AuthorizeFollowRequest: both accounts (counts);
 //   - RevokeToken and RotateToken: the token, which then stops
 //     authenticating at once.
@@ -344,6 +346,20 @@ func (s *Store) DeleteStatus(ctx context.Context, id int64) error {
 			s.statuses.Forget(st.InReplyToID)
 		}
 	}
+	return err
+}
+
+// PinStatus forgets the status, whose PinnedAt changes.
+func (s *Store) PinStatus(ctx context.Context, accountID, statusID int64, max int) error {
+	err := s.Store.PinStatus(ctx, accountID, statusID, max)
+	s.statuses.Forget(statusID)
+	return err
+}
+
+// UnpinStatus forgets the status, whose PinnedAt changes.
+func (s *Store) UnpinStatus(ctx context.Context, accountID, statusID int64) error {
+	err := s.Store.UnpinStatus(ctx, accountID, statusID)
+	s.statuses.Forget(statusID)
 	return err
 }
 

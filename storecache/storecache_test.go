@@ -237,6 +237,16 @@ func TestInvalidation(t *testing.T) {
 			e.ok(e.c.DeleteStatus(e.ctx, reply.ID), "DeleteStatus")
 			return []*starling.Status{reply}
 		}},
+		{"PinStatus", func(e *env, w *world) []*starling.Status {
+			e.ok(e.c.PinStatus(e.ctx, w.alice.ID, w.root.ID, 5), "PinStatus")
+			return nil
+		}},
+		{"UnpinStatus", func(e *env, w *world) []*starling.Status {
+			e.ok(e.c.PinStatus(e.ctx, w.alice.ID, w.root.ID, 5), "PinStatus")
+			e.wantFresh("after the pin", nil, []*starling.Status{w.root})
+			e.ok(e.c.UnpinStatus(e.ctx, w.alice.ID, w.root.ID), "UnpinStatus")
+			return nil
+		}},
 		{"UpdateAccount", func(e *env, w *world) []*starling.Status {
 			_, err := e.c.UpdateAccount(e.ctx, w.alice.ID, func(a *starling.Account) error {
 				a.DisplayName = "Alice B."

@@ -50,6 +50,8 @@ func Run(t *testing.T, open func(t *testing.T) starling.Store) {
 		{"ConcurrentIdempotency", testConcurrentIdempotency},
 		{"PruneIdempotencyKeys", testPruneIdempotencyKeys},
 		{"ConcurrentDeletes", testConcurrentDeletes},
+		{"Pins", testPins},
+		{"ConcurrentPins", testConcurrentPins},
 		{"StatusPaging", testStatusPaging},
 		{"TagTimeline", testTagTimeline},
 		{"Thread", testThread},

@@ -13,7 +13,9 @@ import (
 // mention and reply target, and checks each timeline query against the
 // policy functions evaluated over all statuses: the SQL must select exactly
 // what policy.InHome, policy.InPublic and policy.CanView allow (the tag
-// timeline: what CanView lets anyone see, public only).
+// timeline: what CanView lets anyone see, public only; the pinned
+// statuses: what CanView allows of the account's pins, each status that
+// is not direct being pinned).
 func testVisibility(t *testing.T, w *world) {
 	author := w.account("author")
 	follower := w.account("follower") // follows author
@@ -237,7 +239,20 @@ func testVisibility(t *testing.T, w *world) {
 						return w.s.AccountStatuses(w.ctx, q, p)
 					})), want)
 				}
+				// Every status that is not direct is pinned, in the order
+				// of posting, so the latest pinned is the newest.
+				what := fmt.Sprintf("PinnedStatuses of %s seen by %s", a.Username, name)
+				pins, err := w.s.PinnedStatuses(w.ctx, a.ID, v.ID)
+				w.ok(err, what)
+				diff(what, orEmpty(got(what, pins)), expect(func(s *starling.Status) bool {
+					return s.AccountID == a.ID && policy.CanView(v, s) && s.Visibility != starling.VisibilityDirect
+				}))
 			}
+		}
+	}
+	for _, s := range all {
+		if s.Visibility != starling.VisibilityDirect {
+			w.ok(w.s.PinStatus(w.ctx, s.AccountID, s.ID, len(all)), "PinStatus")
 		}
 	}
 	check("initially")
