@@ -63,11 +63,7 @@ func (s *Server) postStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.renderStatus(r, st)
-	if err != nil {
-		return err
-	}
-	return ok(w, e)
+	return s.answerStatus(w, r, st)
 }
 
 func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
@@ -79,11 +75,7 @@ func (s *Server) getStatus(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := s.renderStatus(r, st)
-	if err != nil {
-		return err
-	}
-	return ok(w, e)
+	return s.answerStatus(w, r, st)
 }
 
 // maxStatusIDs bounds how many statuses one request may ask for.
@@ -217,21 +209,17 @@ func (s *Server) pinAction(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	e, err := s.renderStatus(r, st)
+	return s.answerStatus(w, r, st)
+}
+
+// answerStatus answers one status for the request's viewer, with its
+// author as the store has it now (counts included).
+func (s *Server) answerStatus(w http.ResponseWriter, r *http.Request, st *starling.Status) error {
+	author, err := s.authorOf(r.Context(), st)
 	if err != nil {
 		return err
 	}
-	return ok(w, e)
-}
-
-// renderStatus renders one status for the request's viewer, with its
-// author as the store has it now (counts included).
-func (s *Server) renderStatus(r *http.Request, st *starling.Status) (*statusAnswer, error) {
-	author, err := s.authorOf(r.Context(), st)
-	if err != nil {
-		return nil, err
-	}
-	return &statusAnswer{s: s, st: st, author: author, viewer: viewerOf(r)}, nil
+	return ok(w, &statusAnswer{s: s, st: st, author: author, viewer: viewerOf(r)})
 }
 
 // authorOf reads st's author; a status whose author is gone is not found.
