@@ -122,6 +122,9 @@ func TestRenderedEntitiesAreNeverStale(t *testing.T) {
 						alice.displayName = "Alice, moderator"
 					})
 				}},
+				{"pin", func(t *testing.T) { w.setPin(t, "alice", w.p, true) }},
+				{"unpin", func(t *testing.T) { w.setPin(t, "alice", w.p, false) }},
+				{"pinned again", func(t *testing.T) { w.setPin(t, "alice", w.p, true) }},
 				{"delete", func(t *testing.T) { w.deleteStatus(t, "alice", w.p) }},
 			}
 			for i, c := range cases {
@@ -167,6 +170,7 @@ type staleStatus struct {
 	// they are in every home timeline they belong to.
 	old     bool
 	deleted bool
+	pinned  bool // to its author's profile
 }
 
 // seenEntity is the first rendering of an entity met in a pass, without
@@ -382,6 +386,21 @@ func (w *staleWorld) setFollow(t *testing.T, follower, followed string, follow b
 		t.Fatalf("@%s %ss @%s: %d %s", follower, verb, followed, code, show(out))
 	}
 	w.follows[[2]string{follower, followed}] = follow
+}
+
+// setPin has author pin s to their profile, or unpin it.
+func (w *staleWorld) setPin(t *testing.T, author string, s *staleStatus, pin bool) {
+	t.Helper()
+	action := "unpin"
+	if pin {
+		action = "pin"
+	}
+	code, out := w.call(t, "POST", "/api/v1/statuses/"+s.id+"/"+action, w.byName[author].token, nil)
+	st, ok := out.(map[string]any)
+	if code != http.StatusOK || !ok || st["id"] != s.id || st["pinned"] != pin {
+		t.Fatalf("@%s: %s %s: %d %s", author, action, s.id, code, show(out))
+	}
+	s.pinned = pin
 }
 
 // deleteStatus has author delete s.
@@ -880,6 +899,10 @@ func (w *staleWorld) checkStatus(t *testing.T, where, viewer string, st map[stri
 		case has && k == "filtered":
 			if l, ok := v.([]any); !ok || len(l) != 0 {
 				t.Errorf("%s: %s has filtered = %s, want []", where, what, show(v))
+			}
+		case has && k == "pinned":
+			if v != m.pinned {
+				t.Errorf("%s: %s has pinned = %s, want %v", where, what, show(v), m.pinned)
 			}
 		case has && v != false:
 			t.Errorf("%s: %s has %s = %s, want false", where, what, k, show(v))
